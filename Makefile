@@ -1,0 +1,45 @@
+# genkend: `make demo` runs the main job on generated evidence; `make test` is what CI runs.
+# Both set up everything they need: a virtual environment in .venv and, for the tests,
+# Debian's PostgreSQL server binaries (installed with apt-get when missing and root).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_HOME ?= demo-workspace
+
+.PHONY: all venv demo test lint typecheck pytest system-deps bench clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+demo: venv
+	bash scripts/demo.sh $(DEMO_HOME)
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: venv
+	$(BIN)/mypy
+
+pytest: venv system-deps
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: venv
+	@echo "benchmarks run on demand: see benchmarks/README.md"
+
+clean:
+	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,66 @@
+"""The command line: ``genkend [--home DIR] [--db URL] [--user NAME] COMMAND ...``.
+
+Each noun has its own module that registers its commands on the root app. Errors a user
+can cause (``GenkendError``) become one line on stderr and exit code 1 (2 for usage
+errors); anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from genkend.cli import audit_cmd, case_cmd, db_cmd, settings_cmd
+from genkend.cli.context import Context
+from genkend.errors import GenkendError
+
+app = typer.Typer(
+    name="genkend",
+    help="Victim identification workbench: triage seized media, link and identify faces.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", envvar="GENKEND_HOME", help="Workspace folder."),
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: SQLite in the workspace).")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Act as this account (default: OS login).")
+    ] = None,
+) -> None:
+    context = Context(home=home, flags={"db": db, "user": user})
+    ctx.obj = context
+    ctx.call_on_close(context.close)
+
+
+for module in (settings_cmd, db_cmd, case_cmd, audit_cmd):
+    module.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    try:
+        app(args=argv, prog_name="genkend")
+    except GenkendError as exc:
+        sys.stderr.write(f"genkend: error: {exc}\n")
+        return exc.exit_code
+    except SystemExit as exc:
+        # Typer (click) exits by itself: 0, 1 from typer.Exit(1), 2 for usage errors.
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

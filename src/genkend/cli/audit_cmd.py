@@ -1,0 +1,89 @@
+"""``genkend audit``: verify the hash chain and read the events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from genkend import audit
+from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
+from genkend.errors import UsageError
+
+
+def _parse_anchor(anchor: str | None) -> tuple[int, str] | None:
+    if anchor is None:
+        return None
+    seq, _, digest = anchor.partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        raise UsageError("--anchor takes SEQ:DIGEST as printed by an earlier 'audit verify'")
+    return int(seq), digest.lower()
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="The audit log: verify and show.", no_args_is_help=True)
+    app.add_typer(group, name="audit")
+
+    @group.command("verify")
+    def verify(
+        ctx: typer.Context,
+        anchor: Annotated[
+            str | None,
+            typer.Option(
+                "--anchor",
+                help="SEQ:DIGEST of a head recorded earlier; detects events removed from the end.",
+            ),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    ) -> None:
+        """Check the hash chain; exit 1 naming the first bad event."""
+        ws = ctx_of(ctx).workspace()
+        with ws.store.read() as conn:
+            result = audit.verify(conn, _parse_anchor(anchor))
+        if as_json:
+            print_json(result.__dict__)
+        elif result.ok:
+            console.print(
+                f"audit chain intact: {result.count} events, "
+                f"head {result.head_seq}:{result.head_digest}"
+            )
+        else:
+            err_console.print(
+                f"audit chain BROKEN at event {result.first_bad_seq}: {result.reason}",
+                style="bold red",
+            )
+        if not result.ok:
+            raise typer.Exit(1)
+
+    @group.command("show")
+    def show(
+        ctx: typer.Context,
+        since: Annotated[int, typer.Option("--since", help="Only events after this seq.")] = 0,
+        action: Annotated[
+            str | None, typer.Option("--action", help="Only this action (or prefix, 'case.*').")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    ) -> None:
+        """Show audit events in order."""
+        ws = ctx_of(ctx).workspace()
+        with ws.store.read() as conn:
+            found = list(audit.events(conn, since, action))
+        if as_json:
+            print_json([e.as_dict() for e in found])
+            return
+        print_table(
+            "audit events",
+            ["seq", "at", "actor", "host", "action", "subject", "detail"],
+            [
+                [
+                    e.seq,
+                    e.at,
+                    e.actor,
+                    e.host,
+                    e.action,
+                    e.subject,
+                    audit.canonical_detail(e.detail),
+                ]
+                for e in found
+            ],
+        )

@@ -1,0 +1,146 @@
+"""One Settings model, built in layers: defaults < genkend.toml < GENKEND_* env < flags.
+
+Every setting is a field of ``Settings`` with its help text in the field's metadata, so
+the documentation, ``genkend settings`` and validation all read one definition.
+``load`` returns the effective values together with where each one came from.
+The invariant: a Settings object is immutable and fully validated; an unknown name in
+a settings file, or a value of the wrong type, is a ``SettingsError`` naming it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from genkend.errors import SettingsError
+
+SETTINGS_FILE = "genkend.toml"
+ENV_PREFIX = "GENKEND_"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings of one genkend invocation."""
+
+    db: str | None = _setting(
+        None,
+        "Database URL; empty means SQLite (WAL) inside the workspace. "
+        "Use postgresql://user:password@host:port/dbname for PostgreSQL.",
+    )
+    user: str | None = _setting(
+        None, "The account that every command acts as; defaults to the OS login name."
+    )
+    workers: int = _setting(0, "Ingest worker processes; 0 means one per CPU core.")
+    batch_size: int = _setting(200, "Items written to the store per transaction during ingest.")
+    max_pixels: int = _setting(
+        200_000_000,
+        "Largest image, in pixels, that is decoded; larger ones are recorded as errors.",
+    )
+    pdq_max_distance: int = _setting(
+        31, "Largest PDQ Hamming distance (bits of 256) reported as a near-duplicate."
+    )
+    pdq_min_quality: int = _setting(
+        50, "Smallest PDQ quality (0-100) for a hash to be used in near-duplicate search."
+    )
+    archive_max_depth: int = _setting(4, "How deep archives inside archives are opened.")
+    archive_max_ratio: float = _setting(
+        200.0, "Largest expansion ratio of an archive member before it is treated as a bomb."
+    )
+    archive_max_total_bytes: int = _setting(
+        16 * 2**30, "Largest total expanded size of one top-level archive, in bytes."
+    )
+
+
+@dataclass(frozen=True)
+class Effective:
+    """Settings plus the origin of each value: default, file, env or flag."""
+
+    settings: Settings
+    origins: Mapping[str, str]
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": f.name,
+                "value": getattr(self.settings, f.name),
+                "origin": self.origins[f.name],
+                "help": f.metadata["help"],
+            }
+            for f in fields(Settings)
+        ]
+
+
+def setting_names() -> list[str]:
+    return [f.name for f in fields(Settings)]
+
+
+def load(home: Path, env: Mapping[str, str], flags: Mapping[str, Any]) -> Effective:
+    """Merge the four layers; ``flags`` holds only options given on the command line."""
+    values: dict[str, Any] = {}
+    origins = dict.fromkeys(setting_names(), "default")
+    for origin, layer in (
+        (f"file:{home / SETTINGS_FILE}", _read_file(home / SETTINGS_FILE)),
+        ("env", _read_env(env)),
+        ("flag", {k: v for k, v in flags.items() if v is not None}),
+    ):
+        for name, raw in layer.items():
+            values[name] = _coerce(name, raw, origin)
+            origins[name] = origin
+    return Effective(replace(Settings(), **values), origins)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
+    unknown = sorted(set(data) - set(setting_names()))
+    if unknown:
+        raise SettingsError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
+    return data
+
+
+def _read_env(env: Mapping[str, str]) -> dict[str, Any]:
+    # GENKEND_HOME selects the workspace itself, so it is not a setting stored in it.
+    return {
+        name: env[ENV_PREFIX + name.upper()]
+        for name in setting_names()
+        if ENV_PREFIX + name.upper() in env
+    }
+
+
+def _coerce(name: str, raw: Any, origin: str) -> Any:
+    kind = get_type_hints(Settings)[name]
+    target = int if kind is int else float if kind is float else str
+    if isinstance(raw, str) and target is not str:
+        try:
+            return target(raw)
+        except ValueError:
+            raise SettingsError(
+                f"setting {name} from {origin}: expected {target.__name__}, got {raw!r}"
+            ) from None
+    if target is float and isinstance(raw, int) and not isinstance(raw, bool):
+        return float(raw)
+    if not isinstance(raw, target) or isinstance(raw, bool):
+        raise SettingsError(
+            f"setting {name} from {origin}: expected {target.__name__}, got {raw!r}"
+        )
+    return raw
+
+
+def default_home(env: Mapping[str, str] = os.environ) -> Path:
+    """``GENKEND_HOME``, else the per-user data folder."""
+    if env.get("GENKEND_HOME"):
+        return Path(env["GENKEND_HOME"])
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "genkend"

@@ -1,0 +1,143 @@
+"""The foundation through the command line: cases, audit, settings, errors."""
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def test_case_create_list_show_and_audit(cli: Any, home: Path) -> None:
+    assert cli("case", "create", "C1", "--title", "Operation Test").code == 0
+    listed = cli("case", "list", "--json")
+    assert listed.code == 0
+    (case,) = listed.json()
+    assert case["id"] == "C1" and case["title"] == "Operation Test"
+    assert case["created_at"].endswith("Z")
+    shown = cli("case", "show", "C1", "--json").json()
+    assert shown == case
+    events = cli("audit", "show", "--json").json()
+    assert [(e["seq"], e["action"], e["subject"]) for e in events] == [
+        (1, "case.create", "case:C1")
+    ]
+    assert events[0]["actor"] and events[0]["host"]
+    verified = cli("audit", "verify")
+    assert verified.code == 0
+    assert f"head 1:{events[0]['digest']}" in verified.out
+
+
+def test_actor_from_user_option(cli: Any, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from genkend.cli import main
+
+    assert (
+        main(["--home", str(home), "--user", "inv.jensen", "case", "create", "C9", "--title", "t"])
+        == 0
+    )
+    events = cli("audit", "show", "--json").json()
+    assert events[-1]["actor"] == "inv.jensen"
+
+
+def test_unknown_case_is_one_line_exit_1(cli: Any) -> None:
+    result = cli("case", "show", "NOPE")
+    assert result.code == 1
+    assert result.err == "genkend: error: unknown case 'NOPE'\n"
+
+
+def test_duplicate_case_is_refused(cli: Any) -> None:
+    assert cli("case", "create", "C1", "--title", "t").code == 0
+    result = cli("case", "create", "C1", "--title", "t")
+    assert result.code == 1 and "already exists" in result.err
+    assert len(cli("audit", "show", "--json").json()) == 1
+
+
+def test_usage_error_exits_2(cli: Any) -> None:
+    assert cli("case", "create", "C1").code == 2  # --title missing
+    assert cli("case", "create", "../x", "--title", "t").code == 2
+
+
+def test_unwritable_workspace(cli: Any, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = cli("case", "list", home_dir=blocker / "ws")
+    assert result.code == 1
+    assert result.err.startswith("genkend: error: workspace ") and "cannot be used" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_database_that_does_not_answer(cli: Any) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = cli("--db", f"postgresql://u:pw@127.0.0.1:{port}/x", "case", "list")
+    assert result.code == 1
+    assert result.err.startswith("genkend: error: cannot reach database postgresql+psycopg://u:")
+    assert "pw@" not in result.err and len(result.err.splitlines()) == 1
+
+
+def test_workspace_from_newer_schema(cli: Any, home: Path) -> None:
+    assert cli("case", "list").code == 0
+    with sqlite3.connect(home / "genkend.sqlite") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'zzzz'")
+    result = cli("case", "list")
+    assert result.code == 1 and "newer genkend" in result.err
+
+
+def test_tampered_audit_row_fails_verify_with_seq(cli: Any, home: Path) -> None:
+    for case_id in ("C1", "C2", "C3"):
+        cli("case", "create", case_id, "--title", "t")
+    with sqlite3.connect(home / "genkend.sqlite") as conn:
+        conn.execute("DROP TRIGGER audit_events_no_update")
+        conn.execute("UPDATE audit_events SET subject = 'case:CX' WHERE seq = 2")
+    result = cli("audit", "verify")
+    assert result.code == 1
+    assert "event 2" in result.err
+
+
+def test_settings_json_shows_origins(cli: Any, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home.mkdir()
+    (home / "genkend.toml").write_text("workers = 2\n")
+    monkeypatch.setenv("GENKEND_BATCH_SIZE", "50")
+    data = cli("settings", "--json").json()
+    by_name = {row["name"]: row for row in data["settings"]}
+    assert by_name["workers"]["value"] == 2 and by_name["workers"]["origin"].startswith("file:")
+    assert by_name["batch_size"] == {**by_name["batch_size"], "value": 50, "origin": "env"}
+    assert by_name["db"]["origin"] == "default"
+    assert all(row["help"] for row in data["settings"])
+
+
+def test_db_current_and_upgrade(cli: Any) -> None:
+    current = cli("db", "current", "--json").json()
+    assert current["dialect"] == "sqlite" and current["revision"] == current["head"]
+    assert cli("db", "upgrade").code == 0
+
+
+def test_workspace_on_postgresql(cli: Any, postgres_url: str) -> None:
+    assert cli("--db", postgres_url, "case", "create", "P1", "--title", "pg").code == 0
+    assert [c["id"] for c in cli("--db", postgres_url, "case", "list", "--json").json()] == ["P1"]
+    assert cli("--db", postgres_url, "audit", "verify").code == 0
+
+
+def test_console_script_runs(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "genkend",
+            "--home",
+            str(tmp_path / "ws"),
+            "case",
+            "create",
+            "C1",
+            "--title",
+            "t",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "ws").stat().st_mode & 0o777 == 0o700
