@@ -13,7 +13,16 @@ from typing import Annotated
 
 import typer
 
-from genkend.cli import audit_cmd, case_cmd, db_cmd, settings_cmd
+from genkend.cli import (
+    audit_cmd,
+    case_cmd,
+    db_cmd,
+    export_cmd,
+    hashset_cmd,
+    ingest_cmd,
+    media_cmd,
+    settings_cmd,
+)
 from genkend.cli.context import Context
 from genkend.errors import GenkendError
 
@@ -45,7 +54,16 @@ def _root(
     ctx.call_on_close(context.close)
 
 
-for module in (settings_cmd, db_cmd, case_cmd, audit_cmd):
+for module in (
+    settings_cmd,
+    db_cmd,
+    case_cmd,
+    hashset_cmd,
+    ingest_cmd,
+    media_cmd,
+    export_cmd,
+    audit_cmd,
+):
     module.register(app)
 
 

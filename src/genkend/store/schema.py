@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
+    Float,
+    ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -52,4 +57,199 @@ audit_events = Table(
     Column("detail", Text, nullable=False),
     Column("prev_digest", String(64), nullable=False),
     Column("digest", String(64), nullable=False),
+)
+
+evidence_sources = Table(
+    "evidence_sources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(100), ForeignKey("cases.id"), nullable=False),
+    Column("source_id", String(100), nullable=False),
+    Column("root", Text, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("root_sha256", String(64)),
+    Column("status", String(20), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("finished_at", String(32)),
+    UniqueConstraint("case_id", "source_id", name="uq_evidence_sources_case_source"),
+)
+
+media = Table(
+    "media",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(100), ForeignKey("cases.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("sha1", String(40), nullable=False),
+    Column("md5", String(32), nullable=False, index=True),
+    Column("size", BigInteger, nullable=False),
+    Column("mime", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("pdq", String(64)),
+    Column("pdq_quality", Integer),
+    Column("exif", Text),
+    Column("status", String(20), nullable=False),
+    Column("category", Integer),
+    Column("series", Text),
+    Column("error", Text),
+    Column("created_at", String(32), nullable=False),
+    UniqueConstraint("case_id", "sha256", name="uq_media_case_sha256"),
+)
+
+media_locations = Table(
+    "media_locations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_pk", Integer, ForeignKey("evidence_sources.id"), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("media_id", Integer, ForeignKey("media.id"), index=True),
+    Column("size", BigInteger),
+    Column("mtime", String(32)),
+    Column("depth", Integer, nullable=False),
+    Column("error", Text),
+    Column("notes", Text),
+    Column("created_at", String(32), nullable=False),
+    UniqueConstraint("source_pk", "location", name="uq_media_locations_source_location"),
+)
+
+hash_sets = Table(
+    "hash_sets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("format", String(20), nullable=False),
+    Column("profile", String(50), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("problems", Integer, nullable=False),
+    Column("imported_at", String(32), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+)
+
+hash_set_entries = Table(
+    "hash_set_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hash_set_id", Integer, ForeignKey("hash_sets.id"), nullable=False, index=True),
+    Column("md5", String(32), index=True),
+    Column("sha1", String(40), index=True),
+    Column("sha256", String(64), index=True),
+    Column("pdq", String(64)),
+    Column("category", Integer),
+    Column("series", Text),
+    Column("non_pertinent", Boolean, nullable=False),
+    Column("victim_identified", Boolean),
+    Column("distributed", Boolean),
+    Column("external_id", Text),
+    Column("file_name", Text),
+    Column("alternative_hashes", Text),
+)
+
+hash_hits = Table(
+    "hash_hits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("media_id", Integer, ForeignKey("media.id"), nullable=False, index=True),
+    Column("entry_id", Integer, ForeignKey("hash_set_entries.id"), nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("distance", Integer, nullable=False),
+    Column("threshold", Integer, nullable=False),
+    UniqueConstraint("media_id", "entry_id", "method", name="uq_hash_hits_media_entry_method"),
+)
+
+similar_media = Table(
+    "similar_media",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("media_id", Integer, ForeignKey("media.id"), nullable=False, index=True),
+    Column("other_id", Integer, ForeignKey("media.id"), nullable=False, index=True),
+    Column("method", String(20), nullable=False),
+    Column("distance", Integer, nullable=False),
+    Column("threshold", Integer, nullable=False),
+    UniqueConstraint("media_id", "other_id", "method", name="uq_similar_media_media_other"),
+)
+
+clusters = Table(
+    "clusters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(100), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("label", Text),
+    Column("confirmed", Boolean, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+
+faces = Table(
+    "faces",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(100), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("media_id", Integer, ForeignKey("media.id"), nullable=False, index=True),
+    Column("backend", Text, nullable=False),
+    Column("x1", Integer, nullable=False),
+    Column("y1", Integer, nullable=False),
+    Column("x2", Integer, nullable=False),
+    Column("y2", Integer, nullable=False),
+    Column("landmarks", Text, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("quality", Float, nullable=False),
+    Column("quality_detail", Text, nullable=False),
+    Column("embedding", LargeBinary),
+    Column("thumbnail", LargeBinary),
+    Column("cluster_id", Integer, ForeignKey("clusters.id"), index=True),
+    Column("created_at", String(32), nullable=False),
+)
+
+cluster_constraints = Table(
+    "cluster_constraints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(100), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),
+    Column("face_a", Integer, ForeignKey("faces.id"), nullable=False),
+    Column("face_b", Integer, ForeignKey("faces.id"), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+gallery_identities = Table(
+    "gallery_identities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("label", String(200), nullable=False, unique=True),
+    Column("status", String(30), nullable=False),
+    Column("provenance", Text, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+gallery_faces = Table(
+    "gallery_faces",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("identity_id", Integer, ForeignKey("gallery_identities.id"), nullable=False, index=True),
+    Column("backend", Text, nullable=False),
+    Column("embedding", LargeBinary, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("source_sha256", String(64)),
+    Column("quality", Float, nullable=False),
+    Column("thumbnail", LargeBinary),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+calibrations = Table(
+    "calibrations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("backend", Text, nullable=False, index=True),
+    Column("table_json", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
 )

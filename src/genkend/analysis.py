@@ -1,0 +1,104 @@
+"""What genkend learns from one file's bytes: digests, content type, image facts, PDQ.
+
+``analyse`` is a pure function of the content (plus settings): it runs in the ingest
+worker processes and never touches the store. Exact digests come from one streaming
+pass; an image is decoded once, at a reduced size chosen for the visual steps (JPEG
+draft mode), and that one decode feeds PDQ (and, later, face detection).
+
+Invariant: ``analyse`` never raises for a bad file. Content that cannot be decoded is
+an ``Analysis`` with ``error`` set (the digests are still there: known hash sets match
+corrupt files too); a file that cannot be read at all is an ``Analysis`` with
+``read_error`` set and no digests.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from genkend import hashing, media
+from genkend.errors import MediaError
+from genkend.records import Digests, ExifSummary, PerceptualHash
+
+log = logging.getLogger(__name__)
+
+# Images up to this size are read into memory once (hashed and decoded from the same
+# bytes); anything larger, or not an image, is hashed in a streaming pass only.
+IMAGE_READ_LIMIT = 512 * 2**20
+# PDQ shrinks to 64 x 64 anyway; 512 px keeps JPEG draft decoding at 1/4-1/8 scale.
+VISUAL_MAX_SIDE = 512
+
+
+@dataclass(frozen=True)
+class Task:
+    """One file to analyse: a local ``path`` to open, or its ``data`` read by the source."""
+
+    location: str
+    path: str | None = None
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    location: str
+    digests: Digests | None = None
+    mime: str = "application/octet-stream"
+    kind: str = "other"
+    width: int | None = None
+    height: int | None = None
+    pdq: PerceptualHash | None = None
+    exif: ExifSummary | None = None
+    error: str | None = None
+    read_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    max_pixels: int
+
+
+def analyse(task: Task, options: Options) -> Analysis:
+    try:
+        if task.data is not None:
+            return analyse_stream(task.location, io.BytesIO(task.data), options)
+        assert task.path is not None
+        with Path(task.path).open("rb") as stream:
+            return analyse_stream(task.location, stream, options)
+    except OSError as exc:
+        return Analysis(task.location, read_error=f"cannot read: {exc.strerror or exc}")
+
+
+def analyse_stream(location: str, stream: BinaryIO, options: Options) -> Analysis:
+    head = stream.read(media.SNIFF_BYTES)
+    content = media.sniff(head)
+    if content.kind != "image":
+        stream.seek(0)
+        return Analysis(location, hashing.digest(stream), content.mime, content.kind)
+    data = head + stream.read(IMAGE_READ_LIMIT + 1 - len(head))
+    if len(data) > IMAGE_READ_LIMIT:
+        stream.seek(0)
+        return Analysis(
+            location,
+            hashing.digest(stream),
+            content.mime,
+            content.kind,
+            error=f"image larger than {IMAGE_READ_LIMIT} bytes: hashed, not decoded",
+        )
+    digests = hashing.digest_bytes(data)
+    try:
+        decoded = media.decode(data, max_pixels=options.max_pixels, max_side=VISUAL_MAX_SIDE)
+    except MediaError as exc:
+        return Analysis(location, digests, content.mime, content.kind, error=str(exc))
+    return Analysis(
+        location,
+        digests,
+        decoded.mime,
+        content.kind,
+        width=decoded.width,
+        height=decoded.height,
+        pdq=hashing.PdqHasher().hash(decoded.image),
+        exif=None if decoded.exif.is_empty() else decoded.exif,
+    )

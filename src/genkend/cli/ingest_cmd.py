@@ -1,0 +1,79 @@
+"""``genkend ingest``: analyse evidence into a case, with progress and a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from genkend import ingest
+from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("ingest")
+    def ingest_(
+        ctx: typer.Context,
+        sources: Annotated[list[Path], typer.Argument(help="Folders or files (archives too).")],
+        case: Annotated[str, typer.Option("--case", help="The case to ingest into.")],
+        source_id: Annotated[
+            str | None, typer.Option("--source-id", help="Evidence id (default: the name).")
+        ] = None,
+        workers: Annotated[
+            int | None, typer.Option("--workers", help="Worker processes (0: in-process).")
+        ] = None,
+        no_faces: Annotated[bool, typer.Option("--no-faces", help="Skip face analysis.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable summary.")] = False,
+    ) -> None:
+        """Ingest evidence: hash, decode, triage against hash sets, record every file."""
+        ws = ctx_of(ctx).workspace()
+        with Progress(
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[rate]} files/s"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            disable=as_json or not err_console.is_terminal,
+            transient=False,
+        ) as bar:
+            task = bar.add_task("ingest", total=None, rate="-")
+
+            def show(done: int, total: int | None) -> None:
+                speed = bar.tasks[0].speed
+                bar.update(task, completed=done, total=total, rate=f"{speed:.1f}" if speed else "-")
+
+            summaries = ingest.run(ws, case, sources, source_id, workers, show)
+        if as_json:
+            print_json([s.as_dict() for s in summaries])
+            return
+        rows = [s.as_dict() for s in summaries]
+        keys = [
+            "source_id",
+            "listed",
+            "skipped_done",
+            "locations",
+            "new_media",
+            "existing_media",
+            "known",
+            "non_pertinent",
+            "near_known",
+            "similar_pairs",
+            "errors",
+            "seconds",
+            "items_per_s",
+        ]
+        print_table(f"ingest into case {case}", keys, [[r[k] for k in keys] for r in rows])
+        console.print("details: genkend media list --case " + case)

@@ -1,0 +1,72 @@
+"""``genkend media``: the files of a case, their hashes, locations and hits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from genkend import cases, catalog
+from genkend.cli.context import console, ctx_of, print_json, print_table
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Media of a case: list and show.", no_args_is_help=True)
+    app.add_typer(group, name="media")
+
+    @group.command("list")
+    def list_(
+        ctx: typer.Context,
+        case: Annotated[str, typer.Option("--case", help="The case.")],
+        status: Annotated[
+            str | None,
+            typer.Option("--status", help="Only new, known, non_pertinent or near_known."),
+        ] = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """One entry per distinct file content, with every location and hit."""
+        with ctx_of(ctx).workspace().store.read() as conn:
+            cases.get(conn, case)
+            found = [
+                m
+                for m in catalog.list_media(conn, case)
+                if status is None or m.get("status") == status
+            ]
+        if as_json:
+            print_json(found)
+            return
+        print_table(
+            f"media of case {case}",
+            ["id", "status", "cat", "type", "size", "WxH", "locations", "hits", "error"],
+            [
+                [
+                    m["id"],
+                    m.get("status", ""),
+                    m.get("category"),
+                    m.get("mime", ""),
+                    m.get("size"),
+                    f"{m['width']}x{m['height']}" if m.get("width") else "",
+                    "; ".join(loc["location"] for loc in m["locations"]),
+                    len(m.get("hash_hits", [])) + len(m.get("near_duplicates", [])),
+                    m.get("error") or "",
+                ]
+                for m in found
+            ],
+        )
+
+    @group.command("show")
+    def show(
+        ctx: typer.Context,
+        media_id: Annotated[int, typer.Argument(help="The media id.")],
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Everything known about one file content."""
+        with ctx_of(ctx).workspace().store.read() as conn:
+            found = catalog.show_media(conn, media_id)
+        if as_json:
+            print_json(found)
+            return
+        for key, value in found.items():
+            console.print(f"{key:16} {value}")

@@ -1,0 +1,293 @@
+"""Ingest: read evidence, analyse every file in worker processes, record it all.
+
+One file's path: the evidence source lists it (``MediaItem``); a worker process
+analyses its bytes (``analysis.analyse``: digests, type, decode, PDQ); the single writer
+in this process records the result with its triage (``catalog.Recorder``), one batch
+per transaction together with a ``media.add`` audit event.
+
+Invariants: every listed item ends as exactly one location row, errors included (DESIGN
+rule 4); a run that is killed loses at most its uncommitted batch, and running it again
+skips what was recorded and finishes the rest; re-ingesting a finished source adds
+nothing. Evidence is only read. Temporary copies of archive members go to the
+workspace's spool folder, nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from genkend import audit, cases
+from genkend.analysis import (
+    IMAGE_READ_LIMIT,
+    Analysis,
+    Options,
+    Task,
+    analyse,
+    analyse_stream,
+)
+from genkend.catalog import BatchCounts, Recorder, done_locations
+from genkend.clock import utc_now_text
+from genkend.errors import MediaError, UsageError
+from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
+from genkend.records import MediaItem
+from genkend.store.schema import evidence_sources
+from genkend.triage import Triage
+from genkend.workspace import Workspace
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class Summary:
+    case_id: str
+    source_id: str
+    root: str
+    listed: int = 0
+    skipped_done: int = 0
+    seconds: float = 0.0
+    counts: BatchCounts = field(default_factory=BatchCounts)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(data.pop("counts"))
+        data["items_per_s"] = round(self.counts.locations / self.seconds, 2) if self.seconds else 0
+        return data
+
+
+def run(
+    ws: Workspace,
+    case_id: str,
+    roots: list[Path],
+    source_id: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> list[Summary]:
+    if source_id is not None and len(roots) != 1:
+        raise UsageError("--source-id names one source: give one SOURCE with it")
+    with ws.store.read() as conn:
+        cases.get(conn, case_id)
+    ids = [source_id or root.name for root in roots]
+    if len(set(ids)) != len(ids):
+        raise UsageError(
+            "two sources would get the same id; ingest them one at a time with --source-id"
+        )
+    count = workers if workers is not None else (ws.settings.workers or os.cpu_count() or 1)
+    return [
+        _ingest_source(ws, case_id, root, sid, count, progress)
+        for root, sid in zip(roots, ids, strict=True)
+    ]
+
+
+def _ingest_source(
+    ws: Workspace,
+    case_id: str,
+    root: Path,
+    source_id: str,
+    workers: int,
+    progress: Progress | None,
+) -> Summary:
+    started = time.monotonic()
+    s = ws.settings
+    limits = ArchiveLimits(
+        max_depth=s.archive_max_depth,
+        max_ratio=s.archive_max_ratio,
+        max_total_bytes=s.archive_max_total_bytes,
+    )
+    source = open_source(root, source_id, limits, ws.spool_dir)
+    source_pk = _register(ws, case_id, source)
+    summary = Summary(case_id, source_id, str(source.root))
+    with ws.store.read() as conn:
+        done = done_locations(conn, source_pk)
+        triage = Triage(conn, case_id, s.pdq_max_distance, s.pdq_min_quality)
+    recorder = Recorder(case_id, source_pk, triage)
+    total_hint = _count_files(source.root)
+    batch: list[tuple[MediaItem, Analysis]] = []
+
+    def flush() -> None:
+        with ws.store.begin() as conn:
+            counts = recorder.write(conn, batch)
+            audit.record(
+                conn,
+                ws.actor,
+                "media.add",
+                f"source:{case_id}/{source_id}",
+                {
+                    "items": len(batch),
+                    "first": batch[0][0].location,
+                    "last": batch[-1][0].location,
+                    "new_media": counts.new_media,
+                    "errors": counts.errors,
+                },
+            )
+        summary.counts.add(counts)
+        batch.clear()
+
+    options = Options(max_pixels=s.max_pixels)
+    for item, analysis in _analysed(source, done, summary, options, workers):
+        batch.append((item, analysis))
+        if len(batch) >= s.batch_size:
+            flush()
+        if progress:
+            progress(
+                summary.counts.locations + len(batch),
+                max(total_hint, summary.listed) if total_hint else None,
+            )
+    if batch:
+        flush()
+    summary.seconds = round(time.monotonic() - started, 3)
+    _finish(ws, source_pk, summary)
+    return summary
+
+
+def _analysed(
+    source: EvidenceSource, done: set[str], summary: Summary, options: Options, workers: int
+) -> Iterator[tuple[MediaItem, Analysis]]:
+    """Analyses in completion order; at most a few tasks per worker are in flight."""
+    window = max(4, workers * 4)
+    pending: dict[Future[Analysis], MediaItem] = {}
+    with _executor(workers) as pool:
+        for item in source.items():
+            summary.listed += 1
+            if item.location in done:
+                summary.skipped_done += 1
+                continue
+            task_or_result = _prepare(source, item, options)
+            if isinstance(task_or_result, Analysis):
+                yield item, task_or_result
+                continue
+            pending[pool.submit(analyse, task_or_result, options)] = item
+            while len(pending) >= window:
+                yield from _collect(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+        while pending:
+            yield from _collect(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+
+
+def _collect(
+    pending: dict[Future[Analysis], MediaItem], finished: set[Future[Analysis]]
+) -> Iterator[tuple[MediaItem, Analysis]]:
+    for future in finished:
+        yield pending.pop(future), future.result()
+
+
+def _prepare(source: EvidenceSource, item: MediaItem, options: Options) -> Task | Analysis:
+    """A task for a worker, or the result right away (error items, huge members)."""
+    if item.error:
+        return Analysis(item.location, read_error=item.error)
+    if item.path is not None:
+        return Task(item.location, path=str(item.path))
+    try:
+        with source.open(item) as stream:
+            if item.size is not None and item.size > IMAGE_READ_LIMIT:
+                # too big to send to a worker: hashed here, streaming
+                return analyse_stream(item.location, stream, options)
+            return Task(item.location, data=stream.read())
+    except MediaError as exc:
+        return Analysis(item.location, read_error=str(exc))
+    except OSError as exc:
+        return Analysis(item.location, read_error=f"cannot read: {exc.strerror or exc}")
+
+
+class _InProcess(Executor):
+    """``--workers 0``: analyse in this process (debugging, tiny inputs)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def _executor(workers: int) -> Executor:
+    if workers <= 0:
+        return _InProcess()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+
+
+def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
+    kind = "folder" if source.root.is_dir() else "file"
+    with ws.store.begin() as conn:
+        row = conn.execute(
+            select(evidence_sources).where(
+                evidence_sources.c.case_id == case_id, evidence_sources.c.source_id == source.id
+            )
+        ).first()
+        if row is not None:
+            if row.root != str(source.root):
+                raise UsageError(
+                    f"source id {source.id} in case {case_id} already names "
+                    f"{row.root}; choose another --source-id"
+                )
+            conn.execute(
+                update(evidence_sources)
+                .where(evidence_sources.c.id == row.id)
+                .values(status="running")
+            )
+            audit.record(
+                conn,
+                ws.actor,
+                "ingest.start",
+                f"source:{case_id}/{source.id}",
+                {"root": str(source.root), "resumed": True},
+            )
+            return int(row.id)
+        source_pk = int(
+            conn.execute(
+                insert(evidence_sources)
+                .values(
+                    case_id=case_id,
+                    source_id=source.id,
+                    root=str(source.root),
+                    kind=kind,
+                    status="running",
+                    created_at=utc_now_text(),
+                    created_by=ws.actor.name,
+                )
+                .returning(evidence_sources.c.id)
+            ).scalar_one()
+        )
+        audit.record(
+            conn,
+            ws.actor,
+            "evidence.register",
+            f"source:{case_id}/{source.id}",
+            {"root": str(source.root), "kind": kind},
+        )
+        audit.record(
+            conn,
+            ws.actor,
+            "ingest.start",
+            f"source:{case_id}/{source.id}",
+            {"root": str(source.root), "resumed": False},
+        )
+        return source_pk
+
+
+def _finish(ws: Workspace, source_pk: int, summary: Summary) -> None:
+    with ws.store.begin() as conn:
+        conn.execute(
+            update(evidence_sources)
+            .where(evidence_sources.c.id == source_pk)
+            .values(status="complete", finished_at=utc_now_text())
+        )
+        audit.record(
+            conn,
+            ws.actor,
+            "ingest.finish",
+            f"source:{summary.case_id}/{summary.source_id}",
+            summary.as_dict(),
+        )
+
+
+def _count_files(root: Path) -> int:
+    """Files under the root (no archive members): the progress bar's first estimate."""
+    if not root.is_dir():
+        return 1
+    return sum(len(files) for _, _, files in os.walk(root))

@@ -1,0 +1,71 @@
+"""A run killed with SIGKILL and started again records every item exactly once."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+FILES = 300
+
+
+def _evidence(root: Path) -> None:
+    root.mkdir()
+    for i in range(FILES):
+        img = Image.new("RGB", (160, 120), (i % 256, 100, 200))
+        ImageDraw.Draw(img).ellipse((i % 100, 10, i % 100 + 50, 90), fill=(0, i % 256, 0))
+        buf = io.BytesIO()
+        img.save(buf, "JPEG")
+        (root / f"{i:04d}.jpg").write_bytes(buf.getvalue())
+
+
+def _genkend(home: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "genkend", "--home", str(home), *args]
+
+
+def _recorded(db: Path) -> list[str]:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return [r[0] for r in conn.execute("SELECT location FROM media_locations")]
+    except sqlite3.OperationalError:
+        return []
+
+
+def test_killed_run_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
+    home, evidence = tmp_path / "ws", tmp_path / "evidence"
+    _evidence(evidence)
+    env = {**os.environ, "GENKEND_BATCH_SIZE": "5"}
+    subprocess.run(_genkend(home, "case", "create", "C1", "--title", "t"), check=True, env=env)
+    run = subprocess.Popen(
+        _genkend(home, "ingest", str(evidence), "--case", "C1", "--workers", "1"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while len(_recorded(home / "genkend.sqlite")) < 20 and time.monotonic() < deadline:
+        assert run.poll() is None, "the run finished before it could be killed"
+        time.sleep(0.02)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    at_kill = _recorded(home / "genkend.sqlite")
+    assert 0 < len(at_kill) < FILES
+    done = subprocess.run(
+        _genkend(home, "ingest", str(evidence), "--case", "C1", "--workers", "1", "--json"),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    locations = _recorded(home / "genkend.sqlite")
+    assert sorted(locations) == sorted(f"{i:04d}.jpg" for i in range(FILES))
+    verified = subprocess.run(_genkend(home, "audit", "verify"), capture_output=True, check=False)
+    assert verified.returncode == 0
