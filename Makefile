@@ -27,8 +27,8 @@ demo: venv
 	bash scripts/demo.sh $(DEMO_HOME)
 
 lint: venv
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: venv
 	$(BIN)/mypy
