@@ -16,6 +16,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,23 +139,41 @@ class CliResult:
     def __init__(self, code: int, out: str, err: str) -> None:
         self.code, self.out, self.err = code, out, err
 
-    def json(self) -> object:
+    def json(self) -> Any:
         import json
 
+        assert self.code == 0 and self.out, f"exit {self.code}: {self.err}"
         return json.loads(self.out)
+
+
+TESTER = "tester"
+ALL_ROLES = ("admin", "investigator", "reviewer", "supervisor", "auditor")
 
 
 @pytest.fixture
 def cli(home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> object:
-    """Run ``genkend --home HOME ARGS...`` in-process; returns code, stdout, stderr."""
+    """Run ``genkend --home HOME ARGS...`` in-process; returns code, stdout, stderr.
+
+    Each workspace (and database) gets, before its first command, the account ``tester``
+    holding every role, and commands act as it unless they pass ``--user``. Tests of
+    the very first account use ``bootstrap=False``.
+    """
     from genkend.cli import main
 
     for key in list(os.environ):
         if key.startswith("GENKEND_") and key != "GENKEND_TEST_DATA":
             monkeypatch.delenv(key)
     monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("GENKEND_USER", TESTER)
+    ready: set[tuple[str, ...]] = set()
 
-    def run(*args: str, home_dir: Path | None = None) -> CliResult:
+    def run(*args: str, home_dir: Path | None = None, bootstrap: bool = True) -> CliResult:
+        where = ["--home", str(home_dir or home)]
+        if args[:1] == ("--db",):
+            where += list(args[:2])
+        if bootstrap and tuple(where) not in ready:
+            ready.add(tuple(where))
+            main([*where, "user", "add", TESTER, *(x for r in ALL_ROLES for x in ("--role", r))])
         capsys.readouterr()
         code = main(["--home", str(home_dir or home), *args])
         captured = capsys.readouterr()

@@ -1,13 +1,14 @@
 """The audit chain, and tampering detected at the right event, on SQLite and PostgreSQL."""
 
 import itertools
+import sqlite3
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
 
 from genkend import audit
-from genkend.access import Actor
+from genkend.records import Actor
 from genkend.store import Store
 
 ACTOR = Actor("alice", "ws-1")
@@ -25,15 +26,27 @@ def store(store_url: str) -> Iterator[Store]:
 
 
 def _tamper(store: Store, *statements: str) -> None:
-    """Change the table as an attacker with database access would: guards off first."""
-    with store.begin() as conn:
-        if store.dialect == "postgresql":
-            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
-        else:
-            conn.execute(text("DROP TRIGGER audit_events_no_update"))
-            conn.execute(text("DROP TRIGGER audit_events_no_delete"))
+    """Change the tables as an attacker with database access would: every guard off."""
+    if store.dialect == "postgresql":
+        with store.begin() as conn:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+        return
+    raw = sqlite3.connect(store.engine.url.database or "")
+    try:
+        raw.execute("PRAGMA foreign_keys = OFF")
+        for trigger in (
+            "audit_events_no_update",
+            "audit_events_no_delete",
+            "audit_details_no_update",
+        ):
+            raw.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         for statement in statements:
-            conn.exec_driver_sql(statement)
+            raw.execute(statement)
+        raw.commit()
+    finally:
+        raw.close()
 
 
 def _verify(store: Store, anchor: tuple[int, str] | None = None) -> audit.Verification:
@@ -65,7 +78,8 @@ def test_digest_covers_every_field() -> None:
 @pytest.mark.parametrize(
     ("statements", "bad_seq"),
     [
-        (["UPDATE audit_events SET detail = '{\"n\":99}' WHERE seq = 3"], 3),
+        (["UPDATE audit_details SET detail = '{\"n\":99}' WHERE seq = 3"], 3),
+        (["DELETE FROM audit_details WHERE seq = 4"], 4),
         (["UPDATE audit_events SET actor = 'bob' WHERE seq = 1"], 1),
         (["UPDATE audit_events SET at = '2020-01-01T00:00:00.000000Z' WHERE seq = 5"], 5),
         (["DELETE FROM audit_events WHERE seq = 2"], 2),
@@ -75,8 +89,8 @@ def test_digest_covers_every_field() -> None:
             [
                 "UPDATE audit_events SET seq = seq + 100 WHERE seq >= 4",
                 "UPDATE audit_events SET seq = seq - 99 WHERE seq >= 100",
-                "INSERT INTO audit_events SELECT 4, at, 'mallory', host, action, subject, detail, "
-                "prev_digest, digest FROM audit_events WHERE seq = 3",
+                "INSERT INTO audit_events SELECT 4, at, 'mallory', host, action, subject, "
+                "detail_sha256, prev_digest, digest FROM audit_events WHERE seq = 3",
             ],
             4,
         ),
@@ -92,6 +106,7 @@ def test_digest_covers_every_field() -> None:
     ],
     ids=[
         "edit-detail",
+        "detail-removed",
         "edit-actor",
         "edit-time",
         "delete-middle",
@@ -151,3 +166,21 @@ def test_concurrent_appends_keep_the_chain(store: Store) -> None:
     assert errors == []
     result = _verify(store)
     assert result.ok and result.count == 45
+
+
+def test_erased_details_keep_the_chain_verifiable(store: Store) -> None:
+    with store.begin() as conn:
+        audit.erase_details(conn, ACTOR, [2, 3], "retention: search logs due")
+    result = _verify(store)
+    assert result.ok and result.count == 6
+    with store.read() as conn:
+        found = {e.seq: e for e in audit.events(conn)}
+    assert found[2].detail == {"erased": True} and found[1].detail["n"] == 1
+    assert found[6].action == "retention.erase" and found[6].detail["audit_details"] == [2, 3]
+
+
+def test_database_refuses_to_change_a_detail(store: Store) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError, match="never changed"), store.begin() as conn:
+        conn.execute(text("UPDATE audit_details SET detail = '{}' WHERE seq = 1"))

@@ -20,23 +20,20 @@ def test_case_create_list_show_and_audit(cli: Any, home: Path) -> None:
     assert shown == case
     events = cli("audit", "show", "--json").json()
     assert [(e["seq"], e["action"], e["subject"]) for e in events] == [
-        (1, "case.create", "case:C1")
+        (1, "account.create", "account:tester"),
+        (2, "case.create", "case:C1"),
     ]
-    assert events[0]["actor"] and events[0]["host"]
+    assert events[1]["actor"] == "tester" and events[1]["host"]
     verified = cli("audit", "verify")
     assert verified.code == 0
-    assert f"head 1:{events[0]['digest']}" in verified.out
+    assert f"head 2:{events[1]['digest']}" in verified.out
 
 
-def test_actor_from_user_option(cli: Any, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from genkend.cli import main
-
-    assert (
-        main(["--home", str(home), "--user", "inv.jensen", "case", "create", "C9", "--title", "t"])
-        == 0
-    )
+def test_actor_from_user_option(cli: Any) -> None:
+    assert cli("user", "add", "inv.jensen", "--role", "investigator").code == 0
+    assert cli("--user", "inv.jensen", "case", "create", "C9", "--title", "t").code == 0
     events = cli("audit", "show", "--json").json()
-    assert events[-1]["actor"] == "inv.jensen"
+    assert (events[-1]["actor"], events[-1]["action"]) == ("inv.jensen", "case.create")
 
 
 def test_unknown_case_is_one_line_exit_1(cli: Any) -> None:
@@ -49,7 +46,7 @@ def test_duplicate_case_is_refused(cli: Any) -> None:
     assert cli("case", "create", "C1", "--title", "t").code == 0
     result = cli("case", "create", "C1", "--title", "t")
     assert result.code == 1 and "already exists" in result.err
-    assert len(cli("audit", "show", "--json").json()) == 1
+    assert [e["action"] for e in cli("audit", "show", "--json").json()].count("case.create") == 1
 
 
 def test_usage_error_exits_2(cli: Any) -> None:
@@ -98,7 +95,7 @@ def test_tampered_audit_row_fails_verify_with_seq(cli: Any, home: Path) -> None:
 
 
 def test_settings_json_shows_origins(cli: Any, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home.mkdir()
+    home.mkdir(mode=0o700)
     (home / "genkend.toml").write_text("workers = 2\n")
     monkeypatch.setenv("GENKEND_BATCH_SIZE", "50")
     data = cli("settings", "--json").json()
@@ -122,22 +119,11 @@ def test_workspace_on_postgresql(cli: Any, postgres_url: str) -> None:
 
 
 def test_console_script_runs(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "genkend",
-            "--home",
-            str(tmp_path / "ws"),
-            "case",
-            "create",
-            "C1",
-            "--title",
-            "t",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    base = [sys.executable, "-m", "genkend", "--home", str(tmp_path / "ws")]
+    for args in (
+        ["user", "add", "boss", "--role", "admin", "--role", "investigator"],
+        ["--user", "boss", "case", "create", "C1", "--title", "t"],
+    ):
+        done = subprocess.run([*base, *args], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
     assert (tmp_path / "ws").stat().st_mode & 0o777 == 0o700

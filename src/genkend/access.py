@@ -1,25 +1,75 @@
-"""Who is acting: the identified actor behind every command.
+"""Who may do what: accounts, roles, case membership, and the check every command makes.
 
-Every command runs as an ``Actor``: the account name (``--user``, ``GENKEND_USER``, or
-the OS login) and the host it runs on. Both are written into every audit event.
+Roles (a person can hold several):
+
+    investigator  creates cases, ingests evidence, triages, searches, proposes
+    reviewer      confirms or rejects candidate matches, blind to other reviewers
+    supervisor    records authorisations, manages case membership, settles disputes
+    auditor       reads and verifies the audit trail and usage reports; sees no imagery
+    admin         manages accounts and retention; sees no case content unless a member
+
+The CLI acts as a named account (``--user`` / ``GENKEND_USER``): whoever can write the
+workspace folder may run it (the operating system guards the folder), so the CLI needs
+no password. Passwords (Argon2id, via argon2-cffi) and API tokens (random, stored as
+SHA-256) are for the web and API. A new workspace has no accounts: the only command it
+accepts is ``genkend user add NAME --role admin``.
+
+Invariant: ``require`` is the single gate. A refusal is a ``PermissionDenied`` with a
+clear message, and an ``access.denied`` audit event committed in its own transaction
+(the refused command changes nothing else).
 """
 
 from __future__ import annotations
 
 import getpass
+import hashlib
 import re
+import secrets
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from genkend.errors import UsageError
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, delete, func, insert, select, update
 
+from genkend import audit
+from genkend.clock import utc_now_text
+from genkend.errors import AlreadyExists, NotFound, PermissionDenied, UsageError
+from genkend.records import Actor
+from genkend.store import Store
+from genkend.store.schema import accounts, api_tokens, case_members
+
+ROLES = ("investigator", "reviewer", "supervisor", "auditor", "admin")
+# Who may do what, by role; case content also needs membership of the case.
+INVESTIGATORS = frozenset({"investigator"})
+REVIEWERS = frozenset({"reviewer"})
+SUPERVISORS = frozenset({"supervisor"})
+ADMINS = frozenset({"admin"})
+CONTENT_ROLES = frozenset({"investigator", "reviewer", "supervisor"})
+OVERSIGHT = frozenset({"auditor", "supervisor", "admin"})
+ANYONE = frozenset(ROLES)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$")
+_HASHER = PasswordHasher()
 
 
 @dataclass(frozen=True)
-class Actor:
+class Account:
     name: str
-    host: str
+    roles: frozenset[str]
+    enabled: bool
+    created_at: str = ""
+    created_by: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "roles": sorted(self.roles),
+            "enabled": self.enabled,
+            "created_at": self.created_at,
+            "created_by": self.created_by,
+        }
 
 
 def current_actor(user: str | None) -> Actor:
@@ -34,3 +84,243 @@ def _os_login() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def has_accounts(conn: Connection) -> bool:
+
+    return bool(conn.execute(select(func.count()).select_from(accounts)).scalar_one())
+
+
+def get_account(conn: Connection, name: str) -> Account | None:
+
+    row = conn.execute(select(accounts).where(accounts.c.name == name)).first()
+    if row is None:
+        return None
+    return Account(
+        row.name,
+        frozenset(filter(None, row.roles.split(","))),
+        row.enabled,
+        row.created_at,
+        row.created_by,
+    )
+
+
+def list_accounts(conn: Connection) -> list[Account]:
+
+    names = conn.execute(select(accounts.c.name).order_by(accounts.c.name)).scalars().all()
+    return [a for a in (get_account(conn, n) for n in names) if a is not None]
+
+
+def check_roles(roles: Iterable[str]) -> frozenset[str]:
+    chosen = frozenset(roles)
+    unknown = sorted(chosen - set(ROLES))
+    if unknown or not chosen:
+        raise UsageError(
+            f"roles must be among {', '.join(ROLES)} (got {', '.join(unknown) or 'none'})"
+        )
+    return chosen
+
+
+def create_account(
+    conn: Connection, actor: Actor, name: str, roles: Iterable[str], password: str | None
+) -> Account:
+    """Insert an account (the caller has checked that ``actor`` may, or it is the first)."""
+
+    if not _NAME.match(name):
+        raise UsageError(f"invalid account name {name!r}: letters, digits, . _ @ - only")
+    chosen = check_roles(roles)
+    if get_account(conn, name) is not None:
+        raise AlreadyExists(f"account {name} already exists")
+    now = utc_now_text()
+    conn.execute(
+        insert(accounts).values(
+            name=name,
+            roles=",".join(sorted(chosen)),
+            password_hash=_HASHER.hash(password) if password else None,
+            enabled=True,
+            created_at=now,
+            created_by=actor.name,
+        )
+    )
+    audit.record(
+        conn,
+        actor,
+        "account.create",
+        f"account:{name}",
+        {"roles": sorted(chosen), "password": password is not None},
+    )
+    return Account(name, chosen, True, now, actor.name)
+
+
+def set_enabled(conn: Connection, actor: Actor, name: str, enabled: bool) -> None:
+
+    if get_account(conn, name) is None:
+        raise NotFound(f"unknown account {name!r}")
+    conn.execute(update(accounts).where(accounts.c.name == name).values(enabled=enabled))
+    audit.record(conn, actor, "account.enable" if enabled else "account.disable", f"account:{name}")
+
+
+def set_password(conn: Connection, actor: Actor, name: str, password: str) -> None:
+
+    if len(password) < 12:
+        raise UsageError("a password needs at least 12 characters")
+    if get_account(conn, name) is None:
+        raise NotFound(f"unknown account {name!r}")
+    conn.execute(
+        update(accounts).where(accounts.c.name == name).values(password_hash=_HASHER.hash(password))
+    )
+    audit.record(conn, actor, "account.password", f"account:{name}")
+
+
+def verify_password(conn: Connection, name: str, password: str) -> bool:
+
+    row = conn.execute(
+        select(accounts.c.password_hash, accounts.c.enabled).where(accounts.c.name == name)
+    ).first()
+    if row is None or not row.enabled or row.password_hash is None:
+        return False
+    try:
+        return bool(_HASHER.verify(row.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def issue_token(conn: Connection, actor: Actor, name: str, label: str) -> str:
+    """A new API token for ``name``; only its SHA-256 is stored, so it is shown once."""
+
+    if get_account(conn, name) is None:
+        raise NotFound(f"unknown account {name!r}")
+    token = "gk_" + secrets.token_urlsafe(32)
+    conn.execute(
+        insert(api_tokens).values(
+            account=name,
+            token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+            label=label,
+            created_at=utc_now_text(),
+        )
+    )
+    audit.record(conn, actor, "account.token", f"account:{name}", {"label": label})
+    return token
+
+
+def account_for_token(conn: Connection, token: str) -> Account | None:
+
+    row = conn.execute(
+        select(api_tokens.c.account).where(
+            api_tokens.c.token_sha256 == hashlib.sha256(token.encode()).hexdigest(),
+            api_tokens.c.revoked_at.is_(None),
+        )
+    ).first()
+    account = get_account(conn, row.account) if row else None
+    return account if account is not None and account.enabled else None
+
+
+# ---------------------------------------------------------------- case membership
+
+
+def is_member(conn: Connection, case_id: str, name: str) -> bool:
+
+    return (
+        conn.execute(
+            select(case_members.c.account).where(
+                case_members.c.case_id == case_id, case_members.c.account == name
+            )
+        ).first()
+        is not None
+    )
+
+
+def members(conn: Connection, case_id: str) -> list[dict[str, str]]:
+
+    return [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(case_members)
+            .where(case_members.c.case_id == case_id)
+            .order_by(case_members.c.account)
+        )
+    ]
+
+
+def add_member(conn: Connection, actor: Actor, case_id: str, name: str) -> None:
+
+    account = get_account(conn, name)
+    if account is None or not account.enabled:
+        raise NotFound(f"no enabled account {name!r}")
+    if is_member(conn, case_id, name):
+        return
+    conn.execute(
+        insert(case_members).values(
+            case_id=case_id, account=name, added_at=utc_now_text(), added_by=actor.name
+        )
+    )
+    audit.record(conn, actor, "case.member.add", f"case:{case_id}", {"account": name})
+
+
+def remove_member(conn: Connection, actor: Actor, case_id: str, name: str) -> None:
+
+    if not is_member(conn, case_id, name):
+        raise NotFound(f"{name} is not a member of case {case_id}")
+    conn.execute(
+        delete(case_members).where(
+            case_members.c.case_id == case_id, case_members.c.account == name
+        )
+    )
+    audit.record(conn, actor, "case.member.remove", f"case:{case_id}", {"account": name})
+
+
+# ---------------------------------------------------------------- the gate
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a command needs: one of ``roles``, and membership of ``case`` if given."""
+
+    action: str
+    roles: frozenset[str]
+    case: str | None = None
+
+
+def check(conn: Connection, actor: Actor, need: Need) -> tuple[Account | None, str | None]:
+    """The account, or the reason for refusing it. Pure: records nothing."""
+    if not has_accounts(conn):
+        return None, (
+            "this workspace has no accounts yet; create the first with "
+            "'genkend user add NAME --role admin'"
+        )
+    account = get_account(conn, actor.name)
+    if account is None:
+        return None, f"{actor.name} is not an account of this workspace (use --user)"
+    if not account.enabled:
+        return None, f"account {actor.name} is disabled"
+    if not account.roles & need.roles:
+        return account, (
+            f"{need.action} needs the role {' or '.join(sorted(need.roles))}; "
+            f"{actor.name} has {', '.join(sorted(account.roles))}"
+        )
+    if need.case is not None and not is_member(conn, need.case, actor.name):
+        return account, f"{actor.name} is not a member of case {need.case}"
+    return account, None
+
+
+def require(store: Store, actor: Actor, need: Need) -> Account:
+    """The acting account if it may do ``need``; else audit the refusal and raise."""
+    with store.read() as conn:
+        account, reason = check(conn, actor, need)
+        bootstrap = not has_accounts(conn)
+    if reason is None:
+        assert account is not None
+        return account
+    if not bootstrap:
+        with store.begin() as conn:
+            audit.record(
+                conn,
+                actor,
+                "access.denied",
+                f"case:{need.case}" if need.case else need.action,
+                {"action": need.action, "reason": reason},
+            )
+    raise PermissionDenied(reason)

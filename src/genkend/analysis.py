@@ -8,7 +8,8 @@ draft mode), and that one decode feeds PDQ (and, later, face detection).
 Invariant: ``analyse`` never raises for a bad file. Content that cannot be decoded is
 an ``Analysis`` with ``error`` set (the digests are still there: known hash sets match
 corrupt files too); a file that cannot be read at all is an ``Analysis`` with
-``read_error`` set and no digests.
+``read_error`` set and no digests. Faces (when enabled) are found on the same decoded
+picture, at the size the face options ask for.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from genkend import hashing, media
-from genkend.errors import MediaError
+from genkend.errors import FaceError, MediaError
+from genkend.faces.pipeline import FaceOptions, FoundFace, backend_for, find_faces
 from genkend.records import Digests, ExifSummary, PerceptualHash
 
 log = logging.getLogger(__name__)
@@ -53,11 +55,16 @@ class Analysis:
     exif: ExifSummary | None = None
     error: str | None = None
     read_error: str | None = None
+    faces: tuple[FoundFace, ...] = ()
+    face_backend: str | None = None
 
 
 @dataclass(frozen=True)
 class Options:
+    """``faces`` is None when face analysis is off (``--no-faces``)."""
+
     max_pixels: int
+    faces: FaceOptions | None = None
 
 
 def analyse(task: Task, options: Options) -> Analysis:
@@ -88,10 +95,12 @@ def analyse_stream(location: str, stream: BinaryIO, options: Options) -> Analysi
             error=f"image larger than {IMAGE_READ_LIMIT} bytes: hashed, not decoded",
         )
     digests = hashing.digest_bytes(data)
+    max_side = max(VISUAL_MAX_SIDE, options.faces.max_side if options.faces else 0)
     try:
-        decoded = media.decode(data, max_pixels=options.max_pixels, max_side=VISUAL_MAX_SIDE)
+        decoded = media.decode(data, max_pixels=options.max_pixels, max_side=max_side)
     except MediaError as exc:
         return Analysis(location, digests, content.mime, content.kind, error=str(exc))
+    found, backend_name, face_error = _faces(decoded, options.faces)
     return Analysis(
         location,
         digests,
@@ -101,4 +110,19 @@ def analyse_stream(location: str, stream: BinaryIO, options: Options) -> Analysi
         height=decoded.height,
         pdq=hashing.PdqHasher().hash(decoded.image),
         exif=None if decoded.exif.is_empty() else decoded.exif,
+        error=face_error,
+        faces=tuple(found),
+        face_backend=backend_name,
     )
+
+
+def _faces(
+    decoded: media.DecodedImage, options: FaceOptions | None
+) -> tuple[list[FoundFace], str | None, str | None]:
+    if options is None:
+        return [], None, None
+    backend = backend_for(options)
+    try:
+        return find_faces(decoded, backend, options.detection_plan), backend.name, None
+    except FaceError as exc:
+        return [], backend.name, f"face analysis failed: {exc}"

@@ -1,11 +1,16 @@
 """The audit log: append-only, hash-chained events (DESIGN rule 3).
 
-Each event stores its sequence number, UTC time, actor, host, action, subject, a JSON
-detail, the digest of the previous event and its own SHA-256 digest over a canonical
-serialisation of all of these. Changing, deleting, inserting or reordering any event
-breaks the chain at that event, and ``verify`` names its sequence number. Removing
-events from the end cannot be seen from the chain alone: an auditor keeps the head
-(sequence and digest) that ``verify`` prints and passes it back as an anchor.
+Each event stores its sequence number, UTC time, actor, host, action, subject, the
+SHA-256 of its JSON detail, the digest of the previous event and its own SHA-256 digest
+over a canonical serialisation of all of these. The detail itself lives in a table of
+its own (``audit_details``): retention may erase a detail that is due (a search's
+results after the retention period) without breaking the chain, and such an erasure is
+itself an event (``retention.erase``) naming the sequence numbers it erased.
+Changing, deleting, inserting or reordering any event breaks the chain at that event,
+and ``verify`` names its sequence number; a detail changed, or missing without an
+erasure event, is named the same way. Removing events from the end cannot be seen from
+the chain alone: an auditor keeps the head (sequence and digest) that ``verify`` prints
+and passes it back as an anchor.
 
 Invariants: ``record`` is called inside the caller's transaction, so an event exists
 if and only if the change it describes was committed; events are numbered 1, 2, 3, ...
@@ -21,13 +26,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, delete, func, insert, select, text
 
-from genkend.access import Actor
 from genkend.clock import utc_now_text
-from genkend.store.schema import audit_events
+from genkend.records import Actor
+from genkend.store.schema import audit_details, audit_events
 
 GENESIS_DIGEST = "0" * 64
+ERASURE_ACTION = "retention.erase"
+ERASED: dict[str, Any] = {"erased": True}
 # An arbitrary constant naming genkend's audit-append lock on PostgreSQL.
 _PG_AUDIT_LOCK = 0x67656E6B
 
@@ -43,6 +50,7 @@ class AuditEvent:
     detail: dict[str, Any]
     prev_digest: str
     digest: str
+    detail_sha256: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +82,10 @@ def canonical_detail(detail: dict[str, Any] | None) -> str:
     return json.dumps(detail or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def detail_digest(detail_json: str) -> str:
+    return hashlib.sha256(detail_json.encode("utf-8")).hexdigest()
+
+
 def event_digest(
     seq: int,
     at: str,
@@ -81,12 +93,12 @@ def event_digest(
     host: str,
     action: str,
     subject: str,
-    detail_json: str,
+    detail_sha256: str,
     prev_digest: str,
 ) -> str:
     """SHA-256 over the canonical JSON array of every stored field but the digest."""
     payload = json.dumps(
-        [seq, at, actor, host, action, subject, detail_json, prev_digest],
+        [seq, at, actor, host, action, subject, detail_sha256, prev_digest],
         separators=(",", ":"),
         ensure_ascii=False,
     )
@@ -111,7 +123,8 @@ def record(
     seq, prev = (head.seq + 1, head.digest) if head else (1, GENESIS_DIGEST)
     at = utc_now_text()
     detail_json = canonical_detail(detail)
-    digest = event_digest(seq, at, actor.name, actor.host, action, subject, detail_json, prev)
+    detail_sha = detail_digest(detail_json)
+    digest = event_digest(seq, at, actor.name, actor.host, action, subject, detail_sha, prev)
     conn.execute(
         insert(audit_events).values(
             seq=seq,
@@ -120,19 +133,38 @@ def record(
             host=actor.host,
             action=action,
             subject=subject,
-            detail=detail_json,
+            detail_sha256=detail_sha,
             prev_digest=prev,
             digest=digest,
         )
     )
+    conn.execute(insert(audit_details).values(seq=seq, detail=detail_json))
     return AuditEvent(
-        seq, at, actor.name, actor.host, action, subject, json.loads(detail_json), prev, digest
+        seq,
+        at,
+        actor.name,
+        actor.host,
+        action,
+        subject,
+        json.loads(detail_json),
+        prev,
+        digest,
+        detail_sha,
+    )
+
+
+def _joined() -> Any:
+    return select(audit_events, audit_details.c.detail).outerjoin(
+        audit_details, audit_details.c.seq == audit_events.c.seq
     )
 
 
 def events(conn: Connection, since: int = 0, action: str | None = None) -> Iterator[AuditEvent]:
-    """Events with ``seq > since`` in order, optionally of one action (prefix ``x.*``)."""
-    query = select(audit_events).where(audit_events.c.seq > since).order_by(audit_events.c.seq)
+    """Events with ``seq > since`` in order, optionally of one action (prefix ``x.*``).
+
+    An erased detail reads as ``{"erased": true}``.
+    """
+    query = _joined().where(audit_events.c.seq > since).order_by(audit_events.c.seq)
     if action:
         query = query.where(
             audit_events.c.action.like(action[:-1] + "%")
@@ -147,10 +179,19 @@ def events(conn: Connection, since: int = 0, action: str | None = None) -> Itera
             row.host,
             row.action,
             row.subject,
-            json.loads(row.detail),
+            json.loads(row.detail) if row.detail is not None else dict(ERASED),
             row.prev_digest,
             row.digest,
+            row.detail_sha256,
         )
+
+
+def erase_details(conn: Connection, actor: Actor, seqs: list[int], reason: str) -> None:
+    """Erase the details of these events (retention), recording the erasure as an event."""
+    if not seqs:
+        return
+    conn.execute(delete(audit_details).where(audit_details.c.seq.in_(seqs)))
+    record(conn, actor, ERASURE_ACTION, "audit", {"audit_details": sorted(seqs), "reason": reason})
 
 
 def count(conn: Connection) -> int:
@@ -159,10 +200,11 @@ def count(conn: Connection) -> int:
 
 def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verification:
     """Walk the whole chain; stop at the first event that does not hold."""
+    erased = _erased_seqs(conn)
     expected_seq, prev = 1, GENESIS_DIGEST
     anchor_seen = anchor is None
-    for row in conn.execute(select(audit_events).order_by(audit_events.c.seq)):
-        problem = _check_row(row, expected_seq, prev)
+    for row in conn.execute(_joined().order_by(audit_events.c.seq)):
+        problem = _check_row(row, expected_seq, prev, erased)
         if problem:
             return Verification(
                 False, expected_seq - 1, expected_seq - 1, prev, problem[0], problem[1]
@@ -192,14 +234,42 @@ def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verificat
     return Verification(True, expected_seq - 1, expected_seq - 1, prev)
 
 
-def _check_row(row: Any, expected_seq: int, prev: str) -> tuple[int, str] | None:
+def _erased_seqs(conn: Connection) -> set[int]:
+    """Sequence numbers whose details an erasure event says it erased."""
+    erased: set[int] = set()
+    rows = conn.execute(
+        select(audit_details.c.detail)
+        .join(audit_events, audit_events.c.seq == audit_details.c.seq)
+        .where(audit_events.c.action == ERASURE_ACTION)
+    )
+    for (detail,) in rows:
+        try:
+            erased.update(int(seq) for seq in json.loads(detail).get("audit_details", []))
+        except (ValueError, TypeError, AttributeError):
+            continue  # a malformed erasure record vouches for nothing
+    return erased
+
+
+def _check_row(row: Any, expected_seq: int, prev: str, erased: set[int]) -> tuple[int, str] | None:
     if row.seq != expected_seq:
         return expected_seq, f"event {expected_seq} is missing (next stored is {row.seq})"
     if row.prev_digest != prev:
         return row.seq, "does not follow the previous event (chain broken)"
     digest = event_digest(
-        row.seq, row.at, row.actor, row.host, row.action, row.subject, row.detail, row.prev_digest
+        row.seq,
+        row.at,
+        row.actor,
+        row.host,
+        row.action,
+        row.subject,
+        row.detail_sha256,
+        row.prev_digest,
     )
     if digest != row.digest:
         return row.seq, "content does not match its digest (event altered)"
+    if row.detail is None:
+        if row.seq not in erased:
+            return row.seq, "its detail is missing and no erasure event accounts for it"
+    elif detail_digest(row.detail) != row.detail_sha256:
+        return row.seq, "its detail does not match the digest in the chain (detail altered)"
     return None

@@ -1,7 +1,8 @@
 """Cases: the unit of an investigation that evidence, media and decisions belong to.
 
-Invariant: a case is created together with its ``case.create`` audit event, in one
-transaction; case identifiers are the agency's own references and never change.
+Invariant: a case is created together with its ``case.create`` audit event and its
+creator's membership, in one transaction; case identifiers are the agency's own
+references and never change.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from genkend import audit
-from genkend.access import Actor
 from genkend.clock import utc_now_text
 from genkend.errors import AlreadyExists, NotFound, UsageError
+from genkend.records import Actor
 from genkend.store import Store
-from genkend.store.schema import cases
+from genkend.store.schema import case_members, cases
 
 _CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 
@@ -55,18 +56,33 @@ def create(store: Store, actor: Actor, case_id: str, title: str, description: st
             f"case:{case_id}",
             {"title": case.title, "description": description},
         )
+        # the investigator who opens a case works on it
+        conn.execute(
+            insert(case_members).values(
+                case_id=case_id, account=actor.name, added_at=case.created_at, added_by=actor.name
+            )
+        )
     return case
 
 
-def list_all(store: Store) -> list[Case]:
+def list_all(store: Store, member: str | None = None) -> list[Case]:
+    """Every case, or only those ``member`` belongs to."""
+    query = select(cases).order_by(cases.c.id)
+    if member is not None:
+        query = query.join(case_members, case_members.c.case_id == cases.c.id).where(
+            case_members.c.account == member
+        )
     with store.read() as conn:
-        return [Case(**row._asdict()) for row in conn.execute(select(cases).order_by(cases.c.id))]
+        return [Case(**row._asdict()) for row in conn.execute(query)]
 
 
-def get(conn: Connection, case_id: str) -> Case:
+def get(conn: Connection, case_id: str, allow_erased: bool = False) -> Case:
+    """The case; an erased one (only its id and audit trail remain) only on request."""
     row = _row(conn, case_id)
     if row is None:
         raise NotFound(f"unknown case {case_id!r}")
+    if row.status == "erased" and not allow_erased:
+        raise NotFound(f"case {case_id!r} was erased; only its audit trail remains")
     return Case(**row._asdict())
 
 

@@ -23,6 +23,7 @@ from genkend.exchange import VicsFile, VicsMedia
 from genkend.records import MediaItem
 from genkend.store.schema import (
     evidence_sources,
+    faces,
     hash_hits,
     hash_set_entries,
     hash_sets,
@@ -43,6 +44,7 @@ class BatchCounts:
     non_pertinent: int = 0
     near_known: int = 0
     similar_pairs: int = 0
+    faces: int = 0
 
     def add(self, other: BatchCounts) -> None:
         for key, value in asdict(other).items():
@@ -135,6 +137,9 @@ class Recorder:
                 .returning(media.c.id)
             ).scalar_one()
         )
+        if analysis.faces:
+            self._add_faces(conn, media_id, analysis)
+            counts.faces += len(analysis.faces)
         if hits:
             conn.execute(
                 insert(hash_hits),
@@ -168,6 +173,31 @@ class Recorder:
             counts.similar_pairs += len(pairs)
             self.triage.add_to_case(media_id, pdq)
         return media_id
+
+    def _add_faces(self, conn: Connection, media_id: int, analysis: Analysis) -> None:
+        now = utc_now_text()
+        conn.execute(
+            insert(faces),
+            [
+                {
+                    "case_id": self.case_id,
+                    "media_id": media_id,
+                    "backend": analysis.face_backend,
+                    "x1": f.box[0],
+                    "y1": f.box[1],
+                    "x2": f.box[2],
+                    "y2": f.box[3],
+                    "landmarks": f.landmarks_json(),
+                    "score": f.score,
+                    "quality": f.quality,
+                    "quality_detail": json.dumps(f.quality_detail, sort_keys=True),
+                    "embedding": f.embedding,
+                    "thumbnail": f.thumbnail,
+                    "created_at": now,
+                }
+                for f in analysis.faces
+            ],
+        )
 
 
 def done_locations(conn: Connection, source_pk: int) -> set[str]:
@@ -204,6 +234,13 @@ def show_media(conn: Connection, media_id: int) -> dict[str, Any]:
     if not found:
         raise NotFound(f"unknown media id {media_id}")
     return found[0]
+
+
+def case_of(conn: Connection, media_id: int) -> str:
+    row = conn.execute(select(media.c.case_id).where(media.c.id == media_id)).first()
+    if row is None:
+        raise NotFound(f"unknown media id {media_id}")
+    return str(row.case_id)
 
 
 def count_media(conn: Connection, case_id: str) -> int:

@@ -11,6 +11,7 @@ else that escapes is a bug and keeps its traceback.
     ├── StoreError                 the database cannot be used
     │   ├── StoreUnavailable       the database URL does not answer
     │   └── SchemaTooNew           the workspace was written by a newer genkend
+    ├── PermissionDenied           the acting account may not do this (audited)
     ├── NotFound                   a case, media item, hash set, ... does not exist
     ├── AlreadyExists              creating something that is already there
     ├── AuditError                 the audit log cannot be written or read
@@ -59,6 +60,10 @@ class StoreUnavailable(StoreError):
 
 class SchemaTooNew(StoreError):
     """The database was migrated by a newer genkend than this one."""
+
+
+class PermissionDenied(GenkendError):
+    """The acting account lacks the role, the case membership or the authorisation."""
 
 
 class NotFound(GenkendError):

@@ -38,7 +38,10 @@ from genkend.catalog import BatchCounts, Recorder, done_locations
 from genkend.clock import utc_now_text
 from genkend.errors import MediaError, UsageError
 from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
+from genkend.faces.detection import HOG_OPTIONS
+from genkend.faces.pipeline import FaceOptions
 from genkend.records import MediaItem
+from genkend.settings import Settings
 from genkend.store.schema import evidence_sources
 from genkend.triage import Triage
 from genkend.workspace import Workspace
@@ -70,6 +73,7 @@ def run(
     source_id: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    faces: bool = True,
 ) -> list[Summary]:
     if source_id is not None and len(roots) != 1:
         raise UsageError("--source-id names one source: give one SOURCE with it")
@@ -81,10 +85,21 @@ def run(
             "two sources would get the same id; ingest them one at a time with --source-id"
         )
     count = workers if workers is not None else (ws.settings.workers or os.cpu_count() or 1)
+    options = Options(
+        max_pixels=ws.settings.max_pixels, faces=face_options(ws.settings) if faces else None
+    )
     return [
-        _ingest_source(ws, case_id, root, sid, count, progress)
+        _ingest_source(ws, case_id, root, sid, count, options, progress)
         for root, sid in zip(roots, ids, strict=True)
     ]
+
+
+def face_options(settings: Settings) -> FaceOptions:
+    backend_options: tuple[tuple[str, Any], ...] = ()
+    if settings.face_backend == "dlib":
+        chosen = {**HOG_OPTIONS, "detector": settings.face_detector}
+        backend_options = tuple(sorted(chosen.items()))
+    return FaceOptions(settings.face_backend, backend_options, settings.face_plan)
 
 
 def _ingest_source(
@@ -93,6 +108,7 @@ def _ingest_source(
     root: Path,
     source_id: str,
     workers: int,
+    options: Options,
     progress: Progress | None,
 ) -> Summary:
     started = time.monotonic()
@@ -131,7 +147,6 @@ def _ingest_source(
         summary.counts.add(counts)
         batch.clear()
 
-    options = Options(max_pixels=s.max_pixels)
     for item, analysis in _analysed(source, done, summary, options, workers):
         batch.append((item, analysis))
         if len(batch) >= s.batch_size:

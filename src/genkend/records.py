@@ -13,6 +13,14 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
+class Actor:
+    """The account a command acts as, and the host it runs on; in every audit event."""
+
+    name: str
+    host: str
+
+
+@dataclass(frozen=True)
 class MediaItem:
     """One file found in an evidence source.
 

@@ -20,6 +20,13 @@ from genkend.errors import SettingsError
 
 SETTINGS_FILE = "genkend.toml"
 ENV_PREFIX = "GENKEND_"
+# AI Act Art. 26(6): deployers keep the logs of a high-risk system at least six months.
+MIN_SEARCH_LOG_DAYS = 183
+RETENTION_SETTINGS = (
+    "retention_face_embeddings_days",
+    "retention_face_thumbnails_days",
+    "retention_search_logs_days",
+)
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -50,6 +57,17 @@ class Settings:
     pdq_min_quality: int = _setting(
         50, "Smallest PDQ quality (0-100) for a hash to be used in near-duplicate search."
     )
+    face_backend: str = _setting(
+        "dlib", "Face backend: dlib (default), onnx (agency-supplied models), or a plug-in."
+    )
+    face_detector: str = _setting(
+        "hog", "dlib face detector: hog (fast) or cnn (accurate, about 100x slower on a CPU)."
+    )
+    face_plan: str = _setting(
+        "default",
+        "Face detection scale: fast (faces from ~250 px in 12 MP photos), default (from "
+        "~128 px), accurate (from ~96 px, about 2.5x slower). See benchmarks/README.md.",
+    )
     archive_max_depth: int = _setting(4, "How deep archives inside archives are opened.")
     archive_max_ratio: float = _setting(
         200.0, "Largest expansion ratio of an archive member before it is treated as a bomb."
@@ -57,6 +75,33 @@ class Settings:
     archive_max_total_bytes: int = _setting(
         16 * 2**30, "Largest total expanded size of one top-level archive, in bytes."
     )
+    retention_face_embeddings_days: int = _setting(
+        0,
+        "Days a face embedding is kept after it was made; 'genkend retention run' erases "
+        "older ones. 0 keeps them until their case is erased.",
+    )
+    retention_face_thumbnails_days: int = _setting(
+        0,
+        "Days a face thumbnail is kept after it was made; 'genkend retention run' erases "
+        "older ones. 0 keeps them until their case is erased.",
+    )
+    retention_search_logs_days: int = _setting(
+        365,
+        "Days the details of search events (input, results) are kept in the audit log; "
+        f"at least {MIN_SEARCH_LOG_DAYS} (AI Act Art. 26(6): six months). 0 keeps them.",
+    )
+
+    def __post_init__(self) -> None:
+        for name in RETENTION_SETTINGS:
+            if getattr(self, name) < 0:
+                raise SettingsError(f"setting {name}: a number of days, 0 or more (0 keeps)")
+        days = self.retention_search_logs_days
+        if 0 < days < MIN_SEARCH_LOG_DAYS:
+            raise SettingsError(
+                f"setting retention_search_logs_days = {days}: search logs must be kept at "
+                f"least six months ({MIN_SEARCH_LOG_DAYS} days, AI Act Art. 26(6)); "
+                "use 0 to keep them"
+            )
 
 
 @dataclass(frozen=True)

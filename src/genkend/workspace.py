@@ -1,14 +1,20 @@
 """A workspace: the folder that holds one installation's store, indexes and thumbnails.
 
 This module only wires things together: it resolves the settings, makes sure the folder
-exists and is writable, opens the store and migrates it. It has no behaviour of its own.
-Invariant: everything genkend writes lives under ``home`` (or in the configured
-database); temporary files included (``spool_dir``).
+exists, is owner-only and is writable, opens the store and migrates it. It has no
+behaviour of its own.
+Invariants: everything genkend writes lives under ``home`` (or in the configured
+database); temporary files included (``spool_dir``). The folder holds biometric data,
+so it is owner-only: created 0700, refused when other accounts may read, write or enter
+it, and once a workspace is open the process umask is 077, so every file genkend
+creates afterwards (database, -wal, -shm, indexes, spool, exports) is 0600.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,10 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from genkend import settings as settings_module
-from genkend.access import Actor, current_actor
+from genkend.access import current_actor
 from genkend.errors import WorkspaceError
+from genkend.records import Actor
 from genkend.settings import Effective, Settings
-from genkend.store import Store, sqlite_url
+from genkend.store import SQLITE_FILE, Store, sqlite_url
+
+log = logging.getLogger(__name__)
+# Bits a process umask clears so that new files are owner-only (0600) and folders 0700.
+OWNER_ONLY_UMASK = 0o077
 
 
 @dataclass
@@ -66,6 +77,7 @@ def open_workspace(
     home: Path | None, flags: Mapping[str, Any], env: Mapping[str, str] = os.environ
 ) -> Workspace:
     folder, effective = resolve(home, flags, env)
+    restrict_umask()
     prepare_folder(folder)
     store = Store(effective.settings.db or sqlite_url(folder))
     try:
@@ -76,11 +88,40 @@ def open_workspace(
     return Workspace(folder, effective, store, current_actor(effective.settings.user))
 
 
+def restrict_umask() -> None:
+    """Make every file this process creates from now on owner-only (keeps stricter bits).
+
+    The umask belongs to the whole process; genkend sets it once a workspace is open
+    because from then on what it writes is case data or derived from it.
+    """
+    current = os.umask(OWNER_ONLY_UMASK)
+    os.umask(current | OWNER_ONLY_UMASK)
+
+
 def prepare_folder(folder: Path) -> None:
-    """Create the folder owner-only if needed and prove it can be written."""
+    """Create the folder owner-only if needed, refuse one open to others, prove it writable."""
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        mode = stat.S_IMODE(folder.stat().st_mode)
+    except OSError as exc:
+        raise WorkspaceError(f"workspace {folder} cannot be used: {exc.strerror or exc}") from exc
+    if mode & 0o007:
+        raise WorkspaceError(
+            f"workspace {folder} is open to every account on this machine (mode {mode:04o}) "
+            f"and holds biometric data; make it owner-only with: chmod 700 {folder}"
+        )
+    try:
+        _tighten_store_files(folder)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
             pass
     except OSError as exc:
         raise WorkspaceError(f"workspace {folder} cannot be used: {exc.strerror or exc}") from exc
+
+
+def _tighten_store_files(folder: Path) -> None:
+    """Make SQLite files left by an older genkend (or a copy) owner-only again."""
+    for name in (SQLITE_FILE, f"{SQLITE_FILE}-wal", f"{SQLITE_FILE}-shm"):
+        path = folder / name
+        if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+            log.warning("%s was readable by others; setting it to 0600", path)
+            path.chmod(0o600)

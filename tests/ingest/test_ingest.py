@@ -257,7 +257,21 @@ def test_vics_export_reimports_without_loss(
 
     ingest(cli, evidence)
     out = tmp_path / "case.json"
-    assert cli("export", "vics", "--case", case, "-o", str(out)).code == 0
+    assert (
+        cli(
+            "export",
+            "vics",
+            "--case",
+            case,
+            "-o",
+            str(out),
+            "--purpose",
+            "exchange",
+            "--legal-basis",
+            "test",
+        ).code
+        == 0
+    )
     listing = [m for m in cli("media", "list", "--case", case, "--json").json() if m["id"]]
     entries = [e for e in hashsets.read(out) if isinstance(e, HashSetEntry)]
     assert len(entries) == len(listing)

@@ -41,7 +41,23 @@ def _recorded(db: Path) -> list[str]:
 def test_killed_run_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     home, evidence = tmp_path / "ws", tmp_path / "evidence"
     _evidence(evidence)
-    env = {**os.environ, "GENKEND_BATCH_SIZE": "5"}
+    env = {**os.environ, "GENKEND_BATCH_SIZE": "5", "GENKEND_USER": "inv"}
+    subprocess.run(
+        _genkend(
+            home,
+            "user",
+            "add",
+            "inv",
+            "--role",
+            "admin",
+            "--role",
+            "investigator",
+            "--role",
+            "auditor",
+        ),
+        check=True,
+        env=env,
+    )
     subprocess.run(_genkend(home, "case", "create", "C1", "--title", "t"), check=True, env=env)
     run = subprocess.Popen(
         _genkend(home, "ingest", str(evidence), "--case", "C1", "--workers", "1"),
@@ -67,5 +83,7 @@ def test_killed_run_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     locations = _recorded(home / "genkend.sqlite")
     assert sorted(locations) == sorted(f"{i:04d}.jpg" for i in range(FILES))
-    verified = subprocess.run(_genkend(home, "audit", "verify"), capture_output=True, check=False)
+    verified = subprocess.run(
+        _genkend(home, "audit", "verify"), capture_output=True, check=False, env=env
+    )
     assert verified.returncode == 0

@@ -9,8 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from genkend import audit
-from genkend.access import Actor
 from genkend.errors import SchemaTooNew, StoreError, StoreUnavailable
+from genkend.records import Actor
 from genkend.store import Store
 from genkend.store.schema import metadata
 

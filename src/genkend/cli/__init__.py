@@ -7,21 +7,30 @@ errors); anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from genkend.cli import (
     audit_cmd,
+    authorisation_cmd,
     case_cmd,
     db_cmd,
+    evaluate_cmd,
     export_cmd,
+    faces_cmd,
+    gallery_cmd,
     hashset_cmd,
     ingest_cmd,
     media_cmd,
+    report_cmd,
+    retention_cmd,
+    review_cmd,
     settings_cmd,
+    user_cmd,
 )
 from genkend.cli.context import Context
 from genkend.errors import GenkendError
@@ -62,6 +71,14 @@ for module in (
     ingest_cmd,
     media_cmd,
     export_cmd,
+    faces_cmd,
+    gallery_cmd,
+    evaluate_cmd,
+    authorisation_cmd,
+    user_cmd,
+    review_cmd,
+    report_cmd,
+    retention_cmd,
     audit_cmd,
 ):
     module.register(app)
@@ -69,8 +86,9 @@ for module in (
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
+    _one_faiss_thread()
     try:
-        app(args=argv, prog_name="genkend")
+        _command().main(args=argv, prog_name="genkend")
     except GenkendError as exc:
         sys.stderr.write(f"genkend: error: {exc}\n")
         return exc.exit_code
@@ -78,6 +96,20 @@ def main(argv: list[str] | None = None) -> int:
         # Typer (click) exits by itself: 0, 1 from typer.Exit(1), 2 for usage errors.
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
+
+
+@functools.cache
+def _command() -> Any:
+    """The click command behind the Typer app, built once per process (it is costly)."""
+    return typer.main.get_command(app)
+
+
+def _one_faiss_thread() -> None:
+    """FAISS defaults to one thread per core; next to ingest workers (or on a shared
+    machine) that makes single queries 10-50x slower, so each genkend process uses one."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
 
 
 def run() -> None:

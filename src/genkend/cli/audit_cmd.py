@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from genkend import audit
+from genkend import audit, oversight
+from genkend.access import OVERSIGHT
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
 from genkend.errors import UsageError
 
@@ -18,6 +19,17 @@ def _parse_anchor(anchor: str | None) -> tuple[int, str] | None:
     if not seq.isdigit() or len(digest) != 64:
         raise UsageError("--anchor takes SEQ:DIGEST as printed by an earlier 'audit verify'")
     return int(seq), digest.lower()
+
+
+def _print_search_check(searches: oversight.SearchCheck) -> None:
+    if searches.ok:
+        console.print(
+            f"biometric searches: {searches.checked} checked, each with purpose, legal basis "
+            f"and (gallery) a valid authorisation; {searches.erased} erased by retention"
+        )
+        return
+    for problem in searches.problems:
+        err_console.print(f"search check FAILED: {problem.message}", style="bold red")
 
 
 def register(app: typer.Typer) -> None:
@@ -37,11 +49,20 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Check the hash chain; exit 1 naming the first bad event."""
+        ctx_of(ctx).need("audit verify", OVERSIGHT)
         ws = ctx_of(ctx).workspace()
         with ws.store.read() as conn:
             result = audit.verify(conn, _parse_anchor(anchor))
+            searches = oversight.check_searches(conn)
         if as_json:
-            print_json(result.__dict__)
+            print_json(
+                {
+                    **result.__dict__,
+                    "searches_checked": searches.checked,
+                    "searches_erased": searches.erased,
+                    "search_problems": [p.__dict__ for p in searches.problems],
+                }
+            )
         elif result.ok:
             console.print(
                 f"audit chain intact: {result.count} events, "
@@ -52,7 +73,9 @@ def register(app: typer.Typer) -> None:
                 f"audit chain BROKEN at event {result.first_bad_seq}: {result.reason}",
                 style="bold red",
             )
-        if not result.ok:
+        if not as_json:
+            _print_search_check(searches)
+        if not result.ok or not searches.ok:
             raise typer.Exit(1)
 
     @group.command("show")
@@ -65,6 +88,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Show audit events in order."""
+        ctx_of(ctx).need("audit show", OVERSIGHT)
         ws = ctx_of(ctx).workspace()
         with ws.store.read() as conn:
             found = list(audit.events(conn, since, action))

@@ -6,15 +6,17 @@ from typing import Annotated
 
 import typer
 
-from genkend import cases
+from genkend import access, cases
+from genkend.access import ANYONE, INVESTIGATORS, OVERSIGHT, SUPERVISORS
 from genkend.cli.context import console, ctx_of, print_json, print_table
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 def register(app: typer.Typer) -> None:
-    case = typer.Typer(help="Cases: create, list, show.", no_args_is_help=True)
+    case = typer.Typer(help="Cases: create, list, show, members.", no_args_is_help=True)
     app.add_typer(case, name="case")
+    register_members(case)
 
     @case.command("create")
     def create(
@@ -23,15 +25,18 @@ def register(app: typer.Typer) -> None:
         title: Annotated[str, typer.Option("--title", help="A short title.")],
         description: Annotated[str, typer.Option("--description", help="Free text.")] = "",
     ) -> None:
-        """Create a case."""
+        """Create a case; its creator becomes a member."""
+        ctx_of(ctx).need("case create", INVESTIGATORS)
         ws = ctx_of(ctx).workspace()
         created = cases.create(ws.store, ws.actor, case_id, title, description)
         console.print(f"created case {created.id}: {created.title}")
 
     @case.command("list")
     def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-        """List every case."""
-        found = cases.list_all(ctx_of(ctx).workspace().store)
+        """List the cases you are a member of (auditors and admins: every case)."""
+        account = ctx_of(ctx).need("case list", ANYONE)
+        overseer = bool(account.roles & {"auditor", "admin"})
+        found = cases.list_all(ctx_of(ctx).workspace().store, None if overseer else account.name)
         if as_json:
             print_json([c.as_dict() for c in found])
             return
@@ -47,11 +52,70 @@ def register(app: typer.Typer) -> None:
         case_id: Annotated[str, typer.Argument(help="The case reference.")],
         as_json: JsonFlag = False,
     ) -> None:
-        """Show one case."""
-        with ctx_of(ctx).workspace().store.read() as conn:
-            found = cases.get(conn, case_id)
+        """Show one case (members, auditors and admins)."""
+        context = ctx_of(ctx)
+        account = context.need("case show", ANYONE)
+        if not account.roles & {"auditor", "admin"}:
+            context.need("case show", ANYONE, case_id)
+        with context.workspace().store.read() as conn:
+            found = cases.get(conn, case_id, allow_erased=True)
         if as_json:
             print_json(found.as_dict())
             return
         for key, value in found.as_dict().items():
             console.print(f"{key:12} {value}")
+
+
+def register_members(case: typer.Typer) -> None:
+    member = typer.Typer(help="Who works on a case (need-to-know).", no_args_is_help=True)
+    case.add_typer(member, name="member")
+
+    @member.command("add")
+    def add(
+        ctx: typer.Context,
+        case_id: Annotated[str, typer.Argument(help="The case.")],
+        account: Annotated[str, typer.Argument(help="The account to add.")],
+    ) -> None:
+        """Make an account a member of a case (supervisors)."""
+        context = ctx_of(ctx)
+        context.need("case member add", SUPERVISORS)
+        ws = context.workspace()
+        with ws.store.begin() as conn:
+            cases.get(conn, case_id)
+            access.add_member(conn, ws.actor, case_id, account)
+        console.print(f"{account} is a member of case {case_id}")
+
+    @member.command("remove")
+    def remove(
+        ctx: typer.Context,
+        case_id: Annotated[str, typer.Argument(help="The case.")],
+        account: Annotated[str, typer.Argument(help="The account to remove.")],
+    ) -> None:
+        """Remove an account from a case (supervisors)."""
+        context = ctx_of(ctx)
+        context.need("case member remove", SUPERVISORS)
+        ws = context.workspace()
+        with ws.store.begin() as conn:
+            access.remove_member(conn, ws.actor, case_id, account)
+        console.print(f"{account} is no longer a member of case {case_id}")
+
+    @member.command("list")
+    def list_members(
+        ctx: typer.Context,
+        case_id: Annotated[str, typer.Argument(help="The case.")],
+        as_json: JsonFlag = False,
+    ) -> None:
+        """The members of a case."""
+        context = ctx_of(ctx)
+        context.need("case member list", OVERSIGHT)
+        with context.workspace().store.read() as conn:
+            cases.get(conn, case_id)
+            found = access.members(conn, case_id)
+        if as_json:
+            print_json(found)
+            return
+        print_table(
+            f"members of case {case_id}",
+            ["account", "added", "by"],
+            [[m["account"], m["added_at"], m["added_by"]] for m in found],
+        )

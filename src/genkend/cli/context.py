@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from genkend import access, cases
+from genkend.access import Account, Need
 from genkend.settings import Effective
 from genkend.workspace import Workspace, open_workspace, resolve
 
@@ -27,6 +29,17 @@ class Context:
         if self._workspace is None:
             self._workspace = open_workspace(self.home, self.flags)
         return self._workspace
+
+    def need(self, action: str, roles: frozenset[str], case: str | None = None) -> Account:
+        """The acting account, if it holds one of ``roles`` (and is a member of ``case``).
+
+        An unknown case is reported as such first; every refusal is audited.
+        """
+        ws = self.workspace()
+        if case is not None:
+            with ws.store.read() as conn:
+                cases.get(conn, case, allow_erased=True)
+        return access.require(ws.store, ws.actor, Need(action, roles, case))
 
     def effective(self) -> tuple[Path, Effective]:
         return resolve(self.home, self.flags)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from genkend import audit
+from genkend.access import ADMINS, ANYONE
 from genkend.cli.context import console, ctx_of, print_json
 
 
@@ -17,6 +18,7 @@ def register(app: typer.Typer) -> None:
     @db.command("upgrade")
     def upgrade(ctx: typer.Context) -> None:
         """Migrate the store to this genkend's schema (opening a workspace does it too)."""
+        ctx_of(ctx).need("db upgrade", ADMINS)
         ws = ctx_of(ctx).workspace()
         before, after = ws.store.upgrade()
         console.print(f"{ws.store.display_url}: schema at revision {after}")
@@ -32,6 +34,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Show the store's URL, its schema revision and the newest one this genkend knows."""
+        ctx_of(ctx).need("db current", ANYONE)
         ws = ctx_of(ctx).workspace()
         info = {
             "url": ws.store.display_url,

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from genkend import audit, cases, catalog, hashing
+from genkend.access import INVESTIGATORS
 from genkend.cli.context import console, ctx_of
-from genkend.errors import WorkspaceError
+from genkend.errors import UsageError, WorkspaceError
 from genkend.exchange import VicsCase, write_vics
 
 
@@ -22,9 +23,14 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         case: Annotated[str, typer.Option("--case", help="The case to export.")],
         output: Annotated[Path, typer.Option("-o", "--output", help="The JSON file to write.")],
+        purpose: Annotated[str, typer.Option("--purpose", help="Why this export is made.")],
+        legal_basis: Annotated[str, typer.Option("--legal-basis", help="The legal basis.")],
     ) -> None:
         """Write a VICS 2.0 case export: every media item, its hashes and locations."""
+        ctx_of(ctx).need("export vics", INVESTIGATORS, case)
         ws = ctx_of(ctx).workspace()
+        if not purpose.strip() or not legal_basis.strip():
+            raise UsageError("an export needs --purpose and --legal-basis")
         partial = output.with_name(output.name + ".partial")
         try:
             with ws.store.read() as conn, partial.open("w", encoding="utf-8") as out:
@@ -43,6 +49,12 @@ def register(app: typer.Typer) -> None:
                 ws.actor,
                 "export.vics",
                 f"case:{case}",
-                {"file": str(output.absolute()), "sha256": digest, "media": count},
+                {
+                    "file": str(output.absolute()),
+                    "sha256": digest,
+                    "purpose": purpose,
+                    "legal_basis": legal_basis,
+                    "media": count,
+                },
             )
         console.print(f"wrote {count} media records of case {case} to {output} (sha256 {digest})")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from genkend.access import ANYONE, INVESTIGATORS, SUPERVISORS
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
 from genkend.hashsets import FORMATS
 from genkend.hashsets.library import import_file, list_sets
@@ -27,11 +28,19 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--format", help=f"One of {', '.join(FORMATS)} (default: detected)."),
         ] = None,
+        non_pertinent: Annotated[
+            bool,
+            typer.Option(
+                "--non-pertinent",
+                help="Every entry is a known, irrelevant file (operating system, software).",
+            ),
+        ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Import a hash set; bad items are reported with their position, the rest imports."""
+        ctx_of(ctx).need("hashset import", INVESTIGATORS | SUPERVISORS)
         ws = ctx_of(ctx).workspace()
-        result = import_file(ws.store, ws.actor, file, name, fmt)
+        result = import_file(ws.store, ws.actor, file, name, fmt, non_pertinent)
         if as_json:
             print_json(result.as_dict())
             return
@@ -56,6 +65,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """List the imported hash sets."""
+        ctx_of(ctx).need("hashset list", ANYONE)
         found = list_sets(ctx_of(ctx).workspace().store)
         if as_json:
             print_json(found)

@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from genkend import ingest
+from genkend.access import INVESTIGATORS
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
 
 
@@ -36,6 +37,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable summary.")] = False,
     ) -> None:
         """Ingest evidence: hash, decode, triage against hash sets, record every file."""
+        ctx_of(ctx).need("ingest", INVESTIGATORS, case)
         ws = ctx_of(ctx).workspace()
         with Progress(
             TextColumn("[bold]ingest"),
@@ -55,25 +57,30 @@ def register(app: typer.Typer) -> None:
                 speed = bar.tasks[0].speed
                 bar.update(task, completed=done, total=total, rate=f"{speed:.1f}" if speed else "-")
 
-            summaries = ingest.run(ws, case, sources, source_id, workers, show)
+            summaries = ingest.run(ws, case, sources, source_id, workers, show, not no_faces)
         if as_json:
             print_json([s.as_dict() for s in summaries])
             return
-        rows = [s.as_dict() for s in summaries]
-        keys = [
-            "source_id",
-            "listed",
-            "skipped_done",
-            "locations",
-            "new_media",
-            "existing_media",
-            "known",
-            "non_pertinent",
-            "near_known",
-            "similar_pairs",
-            "errors",
-            "seconds",
-            "items_per_s",
-        ]
-        print_table(f"ingest into case {case}", keys, [[r[k] for k in keys] for r in rows])
+        labels = {
+            "listed": "files listed",
+            "skipped_done": "already recorded (skipped)",
+            "locations": "locations recorded",
+            "new_media": "new distinct contents",
+            "existing_media": "contents seen before",
+            "known": "known (categorised)",
+            "non_pertinent": "known, non-pertinent",
+            "near_known": "look-alikes of known",
+            "similar_pairs": "near-duplicate pairs in case",
+            "faces": "faces found",
+            "errors": "recorded with an error",
+            "seconds": "seconds",
+            "items_per_s": "files per second",
+        }
+        for summary in summaries:
+            data = summary.as_dict()
+            print_table(
+                f"ingest of {summary.source_id} into case {case}",
+                ["", "count"],
+                [[label, data[key]] for key, label in labels.items()],
+            )
         console.print("details: genkend media list --case " + case)

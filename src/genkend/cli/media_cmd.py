@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from genkend import cases, catalog
+from genkend.access import CONTENT_ROLES
 from genkend.cli.context import console, ctx_of, print_json, print_table
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
@@ -27,6 +28,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """One entry per distinct file content, with every location and hit."""
+        ctx_of(ctx).need("media list", CONTENT_ROLES, case)
         with ctx_of(ctx).workspace().store.read() as conn:
             cases.get(conn, case)
             found = [
@@ -39,16 +41,15 @@ def register(app: typer.Typer) -> None:
             return
         print_table(
             f"media of case {case}",
-            ["id", "status", "cat", "type", "size", "WxH", "locations", "hits", "error"],
+            ["id", "status", "cat", "type", "WxH", "location", "hits", "error"],
             [
                 [
                     m["id"],
                     m.get("status", ""),
                     m.get("category"),
-                    m.get("mime", ""),
-                    m.get("size"),
+                    m.get("mime", m.get("kind")),
                     f"{m['width']}x{m['height']}" if m.get("width") else "",
-                    "; ".join(loc["location"] for loc in m["locations"]),
+                    _where(m["locations"]),
                     len(m.get("hash_hits", [])) + len(m.get("near_duplicates", [])),
                     m.get("error") or "",
                 ]
@@ -63,10 +64,19 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Everything known about one file content."""
-        with ctx_of(ctx).workspace().store.read() as conn:
+        context = ctx_of(ctx)
+        with context.workspace().store.read() as conn:
+            case = catalog.case_of(conn, media_id)
+        context.need("media show", CONTENT_ROLES, case)
+        with context.workspace().store.read() as conn:
             found = catalog.show_media(conn, media_id)
         if as_json:
             print_json(found)
             return
         for key, value in found.items():
             console.print(f"{key:16} {value}")
+
+
+def _where(locations: list[dict[str, object]]) -> str:
+    first = str(locations[0]["location"]) if locations else ""
+    return first + (f" (+{len(locations) - 1})" if len(locations) > 1 else "")

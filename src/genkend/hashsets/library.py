@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
 from genkend import audit, hashing
-from genkend.access import Actor
 from genkend.clock import utc_now_text
 from genkend.errors import AlreadyExists, HashSetError
 from genkend.hashsets import PROJECT_VIC_US, detect_format, read
-from genkend.records import HashSetEntry, ParseProblem
+from genkend.records import Actor, HashSetEntry, ParseProblem
 from genkend.store import Store
 from genkend.store.schema import hash_set_entries, hash_sets
 
@@ -55,8 +54,18 @@ class ImportResult:
 
 
 def import_file(
-    store: Store, actor: Actor, path: Path, name: str, fmt: str | None = None
+    store: Store,
+    actor: Actor,
+    path: Path,
+    name: str,
+    fmt: str | None = None,
+    non_pertinent: bool = False,
 ) -> ImportResult:
+    """Import ``path`` as hash set ``name``.
+
+    ``non_pertinent`` marks every entry as known and irrelevant (a list of operating-system
+    or application files, like NSRL), whatever the file says.
+    """
     path = Path(path)
     try:
         with path.open("rb") as stream:
@@ -98,7 +107,10 @@ def import_file(
             ).scalar_one()
         )
         result = ImportResult(name, set_id, fmt)
-        _insert_entries(conn, set_id, read(path, fmt), result)
+        entries = read(path, fmt)
+        if non_pertinent:
+            entries = (_irrelevant(e) for e in entries)
+        _insert_entries(conn, set_id, entries, result)
         conn.execute(
             hash_sets.update()
             .where(hash_sets.c.id == set_id)
@@ -113,6 +125,7 @@ def import_file(
                 "file": str(path),
                 "sha256": file_sha256,
                 "format": fmt,
+                "non_pertinent": non_pertinent,
                 "entries": result.entries,
                 "problems": result.problem_count,
                 "first_problems": [
@@ -146,6 +159,10 @@ def _insert_entries(
         result.entries += len(rows)
 
 
+def _irrelevant(item: HashSetEntry | ParseProblem) -> HashSetEntry | ParseProblem:
+    return replace(item, non_pertinent=True) if isinstance(item, HashSetEntry) else item
+
+
 def _row(set_id: int, entry: HashSetEntry) -> dict[str, Any]:
     return {
         "hash_set_id": set_id,
@@ -173,9 +190,7 @@ def list_sets(store: Store) -> list[dict[str, Any]]:
                 select(hash_set_entries.c.hash_set_id, func.count())
                 .where(hash_set_entries.c.pdq.is_not(None))
                 .group_by(hash_set_entries.c.hash_set_id)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         return [
             {**row._asdict(), "with_pdq": pdq_counts.get(row.id, 0)}

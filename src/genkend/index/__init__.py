@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 # Largest gallery searched by exact linear scan when the caller does not choose:
-# 100,000 vectors of 128 dims take about 8 ms per single query on one core.
+# 100,000 vectors of 128 dims take about 10 ms per single query on one core.
 DEFAULT_FLAT_LIMIT = 100_000
 
 

@@ -54,9 +54,24 @@ audit_events = Table(
     Column("host", String(255), nullable=False),
     Column("action", String(100), nullable=False),
     Column("subject", Text, nullable=False),
-    Column("detail", Text, nullable=False),
+    Column("detail_sha256", String(64), nullable=False),
     Column("prev_digest", String(64), nullable=False),
     Column("digest", String(64), nullable=False),
+)
+
+# An event's detail lives apart from the chain, which holds only its SHA-256, so that
+# retention can erase a detail (a search's results, say) and the chain still verifies.
+audit_details = Table(
+    "audit_details",
+    metadata,
+    Column(
+        "seq",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("audit_events.seq"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("detail", Text, nullable=False),
 )
 
 evidence_sources = Table(
@@ -252,4 +267,84 @@ calibrations = Table(
     Column("table_json", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("created_by", String(200), nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("roles", Text, nullable=False),
+    Column("password_hash", Text),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(200), ForeignKey("accounts.name"), nullable=False, index=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("label", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+)
+
+case_members = Table(
+    "case_members",
+    metadata,
+    Column("case_id", String(100), ForeignKey("cases.id"), primary_key=True),
+    Column("account", String(200), ForeignKey("accounts.name"), primary_key=True),
+    Column("added_at", String(32), nullable=False),
+    Column("added_by", String(200), nullable=False),
+)
+
+authorisations = Table(
+    "authorisations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(100), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("authority", Text, nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("granted_at", String(32), nullable=False),
+    Column("valid_until", String(32), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+)
+
+candidates = Table(
+    "candidates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(100), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("identity_id", Integer, ForeignKey("gallery_identities.id"), nullable=False),
+    Column("face_id", Integer, ForeignKey("faces.id")),
+    Column("probe", Text, nullable=False),
+    Column("probe_sha256", String(64)),
+    Column("distance", Float, nullable=False),
+    Column("max_distance", Float, nullable=False),
+    Column("fmr", Float),
+    Column("backend", Text, nullable=False),
+    Column("search_seq", Integer, nullable=False),
+    Column("authorisation_id", Integer, ForeignKey("authorisations.id")),
+    Column("status", String(20), nullable=False),
+    Column("deletion_due", Boolean, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+review_decisions = Table(
+    "review_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("candidate_id", Integer, ForeignKey("candidates.id"), nullable=False, index=True),
+    Column("reviewer", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("outcome", String(30), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("decided_at", String(32), nullable=False),
+    UniqueConstraint("candidate_id", "reviewer", "role", name="uq_review_decisions_once"),
 )

@@ -17,6 +17,8 @@ _SQLITE_GUARDS = [
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
     """CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
+    """CREATE TRIGGER audit_details_no_update BEFORE UPDATE ON audit_details
+       BEGIN SELECT RAISE(ABORT, 'audit details are never changed, only erased'); END""",
 ]
 
 _POSTGRES_GUARDS = [
@@ -26,6 +28,10 @@ _POSTGRES_GUARDS = [
        FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()""",
     """CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
        FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()""",
+    """CREATE FUNCTION audit_details_never_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'audit details are never changed, only erased'; END $$""",
+    """CREATE TRIGGER audit_details_no_update BEFORE UPDATE ON audit_details
+       FOR EACH ROW EXECUTE FUNCTION audit_details_never_changed()""",
 ]
 
 
@@ -53,10 +59,24 @@ def upgrade() -> None:
         sa.Column("host", sa.String(255), nullable=False),
         sa.Column("action", sa.String(100), nullable=False),
         sa.Column("subject", sa.Text(), nullable=False),
-        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("detail_sha256", sa.String(64), nullable=False),
         sa.Column("prev_digest", sa.String(64), nullable=False),
         sa.Column("digest", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("seq", name="pk_audit_events"),
+    )
+    op.create_table(
+        "audit_details",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["seq"], ["audit_events.seq"], name="fk_audit_details_seq_audit_events"
+        ),
+        sa.PrimaryKeyConstraint("seq", name="pk_audit_details"),
     )
     guards = _POSTGRES_GUARDS if op.get_bind().dialect.name == "postgresql" else _SQLITE_GUARDS
     for statement in guards:

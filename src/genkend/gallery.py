@@ -1,0 +1,231 @@
+"""The gallery: known persons (identified victims, unidentified series) and their faces.
+
+A gallery identity has a unique label, a status (``identified`` or
+``unidentified_series``), its provenance and notes. Its faces are embeddings made by one
+backend each; searches compare only faces of the probe's backend. Faces enter the
+gallery by enrolment from image files or by promoting a case cluster.
+
+Invariant: every change to the gallery is written with its audit event in one
+transaction; the gallery's version (``version``) changes with every added face, so a
+search records exactly which gallery it ran against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from genkend import audit, hashing
+from genkend.clock import utc_now_text
+from genkend.errors import MediaError, NotFound, UsageError
+from genkend.faces.pipeline import FaceOptions, faces_in_file, largest
+from genkend.store.schema import clusters, faces, gallery_faces, gallery_identities
+from genkend.workspace import Workspace
+
+STATUSES = ("identified", "unidentified_series")
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+@dataclass
+class Enrolment:
+    label: str
+    identity_id: int
+    enrolled: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "identity_id": self.identity_id,
+            "enrolled": self.enrolled,
+            "failed": self.failed,
+        }
+
+
+def enroll(
+    ws: Workspace,
+    options: FaceOptions,
+    label: str,
+    images: list[Path],
+    status: str = "unidentified_series",
+    provenance: str = "",
+    notes: str = "",
+) -> Enrolment:
+    """Enrol the largest face of each image under ``label`` (created if new).
+
+    An image without a face, or that cannot be read, is reported in ``failed`` and the
+    others are enrolled.
+    """
+    if status not in STATUSES:
+        raise UsageError(f"status must be one of {', '.join(STATUSES)}")
+    prepared, failed = [], {}
+    for path in images:
+        try:
+            data = path.read_bytes()
+            backend, found = faces_in_file(data, options, ws.settings.max_pixels)
+        except (OSError, MediaError) as exc:
+            failed[str(path)] = getattr(exc, "strerror", None) or str(exc)
+            continue
+        face = largest(found)
+        if face is None:
+            failed[str(path)] = "no face found"
+            continue
+        prepared.append((str(path), hashing.digest_bytes(data).sha256, backend.name, face))
+    with ws.store.begin() as conn:
+        identity_id = _identity(conn, ws, label, status, provenance, notes)
+        rows = [
+            {
+                "identity_id": identity_id,
+                "backend": backend_name,
+                "embedding": face.embedding,
+                "source": source,
+                "source_sha256": sha,
+                "quality": face.quality,
+                "thumbnail": face.thumbnail,
+                "created_at": utc_now_text(),
+                "created_by": ws.actor.name,
+            }
+            for source, sha, backend_name, face in prepared
+        ]
+        if rows:
+            conn.execute(insert(gallery_faces), rows)
+        audit.record(
+            conn,
+            ws.actor,
+            "gallery.enroll",
+            f"identity:{label}",
+            {
+                "faces": len(rows),
+                "sources": [r["source"] for r in rows],
+                "source_sha256": [r["source_sha256"] for r in rows],
+                "failed": failed,
+            },
+        )
+    return Enrolment(label, identity_id, [p[0] for p in prepared], failed)
+
+
+def import_folder(
+    ws: Workspace, options: FaceOptions, folder: Path, status: str = "unidentified_series"
+) -> list[Enrolment]:
+    """A folder per identity: each subfolder's name is the label, its images the faces."""
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder")
+    return [
+        enroll(
+            ws,
+            options,
+            sub.name,
+            _images(sub),
+            status,
+            provenance=f"imported from {folder.absolute()}",
+        )
+        for sub in sorted(p for p in folder.iterdir() if p.is_dir())
+    ]
+
+
+def promote(
+    ws: Workspace, case_id: str, cluster_id: int, label: str, status: str = "unidentified_series"
+) -> int:
+    """Copy a case cluster's faces into the gallery under ``label``; returns the face count."""
+    with ws.store.begin() as conn:
+        cluster = conn.execute(
+            select(clusters).where(clusters.c.id == cluster_id, clusters.c.case_id == case_id)
+        ).first()
+        if cluster is None:
+            raise NotFound(f"no cluster {cluster_id} in case {case_id}")
+        members = conn.execute(
+            select(faces).where(faces.c.cluster_id == cluster_id, faces.c.embedding.is_not(None))
+        ).all()
+        if not members:
+            raise UsageError(f"cluster {cluster_id} has no faces with embeddings")
+        identity_id = _identity(
+            conn, ws, label, status, f"promoted from case {case_id} cluster {cluster_id}", ""
+        )
+        conn.execute(
+            insert(gallery_faces),
+            [
+                {
+                    "identity_id": identity_id,
+                    "backend": f.backend,
+                    "embedding": f.embedding,
+                    "source": f"case:{case_id}/face:{f.id}",
+                    "source_sha256": None,
+                    "quality": f.quality,
+                    "thumbnail": f.thumbnail,
+                    "created_at": utc_now_text(),
+                    "created_by": ws.actor.name,
+                }
+                for f in members
+            ],
+        )
+        audit.record(
+            conn,
+            ws.actor,
+            "gallery.promote",
+            f"identity:{label}",
+            {"case": case_id, "cluster": cluster_id, "faces": [f.id for f in members]},
+        )
+        return len(members)
+
+
+def list_identities(conn: Connection) -> list[dict[str, Any]]:
+    counts: dict[int, int] = dict(
+        conn.execute(
+            select(gallery_faces.c.identity_id, func.count()).group_by(gallery_faces.c.identity_id)
+        ).all()
+    )
+    return [
+        {**row._asdict(), "faces": counts.get(row.id, 0)}
+        for row in conn.execute(select(gallery_identities).order_by(gallery_identities.c.label))
+    ]
+
+
+def version(conn: Connection, backend: str) -> str:
+    """Which gallery a search ran against: face count and newest face id for a backend."""
+    count, newest = conn.execute(
+        select(func.count(), func.max(gallery_faces.c.id)).where(gallery_faces.c.backend == backend)
+    ).one()
+    return f"{count}:{newest or 0}"
+
+
+def _identity(
+    conn: Connection, ws: Workspace, label: str, status: str, provenance: str, notes: str
+) -> int:
+    if not label.strip():
+        raise UsageError("a gallery identity needs a label")
+    row = conn.execute(
+        select(gallery_identities.c.id).where(gallery_identities.c.label == label)
+    ).first()
+    if row is not None:
+        return int(row.id)
+    identity_id = int(
+        conn.execute(
+            insert(gallery_identities)
+            .values(
+                label=label,
+                status=status,
+                provenance=provenance,
+                notes=notes,
+                created_at=utc_now_text(),
+                created_by=ws.actor.name,
+            )
+            .returning(gallery_identities.c.id)
+        ).scalar_one()
+    )
+    audit.record(
+        conn,
+        ws.actor,
+        "gallery.identity.create",
+        f"identity:{label}",
+        {"status": status, "provenance": provenance},
+    )
+    return identity_id
+
+
+def _images(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+    )
