@@ -3,28 +3,32 @@
 Run on demand, never as part of the test suite:
 
     .venv/bin/python benchmarks/bench_cluster.py                 # everything, ~15-25 min
-    .venv/bin/python benchmarks/bench_cluster.py --scale 0 --time 0 --exact   # dev only
+    .venv/bin/python benchmarks/bench_cluster.py --scale 0 --mixed 0 --time 0 --exact
 
-1. faces-dev (real adult faces, dlib ResNet embeddings, the face nearest the centre of
-   each photo; photos without a face left out): pairwise and BCubed precision, recall
-   and F1 of ``genkend.cluster.cluster`` (default ``ClusterParams``) side by side with
-   the reference, ``dlib.chinese_whispers_clustering`` at 0.5 as face_recognition and
-   IPED use it. Also on two halves of the people (a seeded split), as the defaults
-   were tuned on one half and checked on the other. ``--exact`` also checks that the
+Each method runs as it would in practice: ``genkend.cluster.cluster`` (default
+``ClusterParams``) on the default face backend's embeddings (``--cache``: dlib ResNet,
+mirrored, unit length), and the reference, ``dlib.chinese_whispers_clustering`` at 0.5,
+on raw dlib descriptors (``--reference-cache``) as face_recognition and IPED run it.
+
+1. faces-dev (real adult faces; the face nearest the centre of each photo; photos where
+   either backend found no face left out): pairwise and BCubed precision, recall and
+   F1, side by side. Also on the two halves of the people the defaults were chosen on
+   (A) and checked on (B), and on random halves. ``--exact`` also checks that the
    scalable engine equals the exact reference on faces-dev.
-2. Scale: synthetic people whose embeddings are drawn to mimic faces-dev (Gaussian
-   identity centres and within-person scatter fitted to it, with heavier tails so that
-   look-alikes are at least as common as in the real data), ``--scale`` faces alone,
+2. Scale: synthetic people whose embeddings are drawn to mimic faces-dev in each
+   method's own space (Gaussian identity centres and within-person scatter fitted to
+   it, with heavier tails so that look-alikes are at least as common as in the real
+   data; the same people sizes and seed for both methods), ``--scale`` faces alone,
    and faces-dev mixed with ``--mixed`` synthetic faces: where single-edge methods
    chain people into giant clusters.
 3. Time: ``--time`` synthetic faces (people sized as in faces-dev, plus three people with
-   2,000, 1,000 and 500 faces, as a seizure holds), genkend only.
+   2,000, 1,000 and 500 faces, as a seizure holds), genkend only, phase by phase.
 
-Embeddings come from the cache ``--cache`` (an .npz with ``embedding`` (n, 128) with NaN
-rows where no face was found, and ``identity``), or are computed with genkend.faces
-when it is absent (slow: about a second per photo). Writes a markdown report (machine,
-versions, seed, command, numbers) to stdout and, with ``--out``, to a file; progress
-goes to the log on stderr.
+A cache is an .npz with ``path``, ``identity``, ``embedding`` (n, 128; NaN rows where no
+face was found) and ``backend`` (the embedding space); when one is absent it is
+computed with genkend.faces and written (about a second per photo). Writes a markdown
+report (machine, versions, seed, command, numbers) to stdout and, with ``--out``, to a
+file; progress goes to the log on stderr.
 """
 
 from __future__ import annotations
@@ -58,6 +62,10 @@ SEED = 20240611
 SPLIT_SEED = 7
 RANDOM_SPLITS = 10
 DEFAULT_CACHE = Path("/tmp/genkend-cache/facesdev_dlib_mirror_unit.npz")
+DEFAULT_REFERENCE_CACHE = Path("/tmp/genkend-cache/facesdev_dlib.npz")
+# The face backend's options for each cache: its default space, and raw descriptors.
+GENKEND_BACKEND: dict[str, object] = {"upsample": 1}
+RAW_BACKEND: dict[str, object] = {"upsample": 1, "augment": "none", "unit_length": False}
 Floats = NDArray[np.float64]
 Labels = NDArray[np.int64]
 Clusterer = Callable[[Floats], Labels]
@@ -68,31 +76,38 @@ def data_root() -> Path:
     return Path(os.environ.get("GENKEND_TEST_DATA", default))
 
 
-def load_dev(cache: Path) -> tuple[Floats, NDArray[np.str_], str]:
-    """faces-dev embeddings (photos with a face), their people, and the embedding space."""
-    if cache.is_file():
-        log.info("reading embeddings from %s", cache)
-        with np.load(cache) as stored:
-            embeddings, identities = stored["embedding"], stored["identity"]
-            space = str(stored["backend"]) if "backend" in stored.files else "unnamed cache"
-    else:
-        embeddings, identities, space = embed_dev(data_root() / "faces-dev")
-    found = ~np.isnan(embeddings).any(axis=1)
-    log.info("%d photos, %d without a face; space %s", found.size, int((~found).sum()), space)
-    return embeddings[found].astype(np.float64), identities[found], space
+@dataclass(frozen=True)
+class DevSet:
+    """faces-dev in one embedding space: one row per photo, NaN where no face was found."""
+
+    paths: NDArray[np.str_]
+    identities: NDArray[np.str_]
+    embeddings: Floats
+    space: str
 
 
-def embed_dev(folder: Path) -> tuple[Floats, NDArray[np.str_], str]:
-    """Embed the face nearest the centre of every photo listed in labels.csv with the
-    default dlib backend (the space the default ``ClusterParams`` are for)."""
+def load_dev(cache: Path, options: dict[str, object]) -> DevSet:
+    """faces-dev from ``cache``, or embedded with the dlib backend and written there."""
+    if not cache.is_file():
+        embed_dev(data_root() / "faces-dev", cache, options)
+    log.info("reading embeddings from %s", cache)
+    with np.load(cache) as stored:
+        space = str(stored["backend"]) if "backend" in stored.files else f"{cache.name} (unnamed)"
+        return DevSet(
+            stored["path"], stored["identity"], stored["embedding"].astype(np.float64), space
+        )
+
+
+def embed_dev(folder: Path, cache: Path, options: dict[str, object]) -> None:
+    """Embed the face nearest the centre of every photo listed in labels.csv."""
     from genkend import media
     from genkend.faces import open_backend
 
     if not folder.is_dir():
         sys.exit(f"no cache and no faces-dev folder at {folder}; set GENKEND_TEST_DATA")
-    backend = open_backend("dlib", upsample=1)
+    backend = open_backend("dlib", **options)
     rows = list(csv.DictReader((folder / "labels.csv").open()))
-    log.info("embedding %d photos with %s (no cache)", len(rows), backend.name)
+    log.info("embedding %d photos with %s into %s", len(rows), backend.name, cache)
     embeddings = np.full((len(rows), 128), np.nan)
     for i, row in enumerate(rows):
         data = (folder / row["path"]).read_bytes()
@@ -106,7 +121,14 @@ def embed_dev(folder: Path) -> tuple[Floats, NDArray[np.str_], str]:
             ]
             nearest = faces[int(np.argmin(off_centre))]
             embeddings[i] = backend.embed(image, [nearest])[0]
-    return embeddings, np.array([row["identity"] for row in rows]), backend.name
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(
+        cache,
+        path=np.array([row["path"] for row in rows]),
+        identity=np.array([row["identity"] for row in rows]),
+        embedding=embeddings,
+        backend=np.array(backend.name),
+    )
 
 
 def chinese_whispers(embeddings: Floats) -> Labels:
@@ -225,36 +247,89 @@ def halves(identities: NDArray[np.str_], seed: int) -> tuple[NDArray[np.bool_], 
     return in_first, ~in_first
 
 
-def accuracy(embeddings: Floats, identities: NDArray[np.str_], exact: bool) -> list[Row]:
+@dataclass(frozen=True)
+class Method:
+    """A clustering method with the faces-dev embeddings of the space it runs in."""
+
+    name: str
+    run: Clusterer
+    embeddings: Floats
+    model: SyntheticPeople
+    unit: bool  # the space holds unit-length vectors, so synthetic ones are scaled too
+
+    def synthetic(self, seed: int, sizes: NDArray[np.int64]) -> tuple[Floats, NDArray[np.str_]]:
+        faces, people = self.model.draw(np.random.default_rng(seed), sizes)
+        if self.unit:
+            faces /= np.linalg.norm(faces, axis=1, keepdims=True)
+        return faces, people
+
+
+def methods(reference: DevSet, ours: DevSet) -> tuple[list[Method], NDArray[np.str_], str]:
+    """Both methods on the photos where both backends found a face, and their people."""
+    if not np.array_equal(reference.paths, ours.paths):
+        sys.exit("the two caches list different photos; delete one to recompute it")
+    found = ~np.isnan(reference.embeddings).any(axis=1) & ~np.isnan(ours.embeddings).any(axis=1)
+    identities = ours.identities[found]
+    note = (
+        f"- faces-dev: {found.sum()} of {found.size} photos with a face in both spaces; "
+        f"Chinese whispers on {reference.space}, genkend on {ours.space}"
+    )
+    log.info("%s", note)
+    unit = bool(np.allclose(np.linalg.norm(ours.embeddings[found], axis=1), 1.0, atol=1e-4))
+    return (
+        [
+            Method(
+                "Chinese whispers 0.5",
+                chinese_whispers,
+                reference.embeddings[found],
+                SyntheticPeople(reference.embeddings[found], identities),
+                unit=False,
+            ),
+            Method(
+                "genkend",
+                genkend,
+                ours.embeddings[found],
+                SyntheticPeople(ours.embeddings[found], identities),
+                unit=unit,
+            ),
+        ],
+        identities,
+        note,
+    )
+
+
+def accuracy(methods: list[Method], identities: NDArray[np.str_], exact: bool) -> list[Row]:
     rows: list[Row] = []
     first, second = halves(identities, SPLIT_SEED)
     for name, mask in (
-        ("faces-dev", slice(None)),
+        ("faces-dev", np.ones(identities.size, dtype=np.bool_)),
         ("faces-dev half A", first),
         ("faces-dev half B", second),
     ):
-        for method, run in (("Chinese whispers 0.5", chinese_whispers), ("genkend", genkend)):
-            rows.append(score(name, method, run, embeddings[mask], identities[mask]))
+        for method in methods:
+            rows.append(
+                score(name, method.name, method.run, method.embeddings[mask], identities[mask])
+            )
     if exact:
         log.info("checking the scalable engine against the exact reference on faces-dev")
-        same = np.array_equal(cluster(embeddings), cluster_exact(embeddings))
-        log.info("scalable == exact on faces-dev: %s", same)
-        if not same:
+        ours = methods[-1].embeddings
+        if not np.array_equal(cluster(ours), cluster_exact(ours)):
             sys.exit("the scalable engine differs from the exact reference on faces-dev")
     return rows
 
 
-def random_halves(embeddings: Floats, identities: NDArray[np.str_]) -> str:
+def random_halves(methods: list[Method], identities: NDArray[np.str_]) -> str:
     """BCubed F1 of genkend minus Chinese whispers', and genkend's pairwise precision,
     on both halves of ``RANDOM_SPLITS`` random splits of the people."""
+    reference, ours = methods
     gains, precisions = [], []
     for seed in range(RANDOM_SPLITS):
         for mask in halves(identities, seed):
             truth = identities[mask]
-            ours = genkend(embeddings[mask])
-            theirs = chinese_whispers(embeddings[mask])
-            gains.append(bcubed_prf(truth, ours).f1 - bcubed_prf(truth, theirs).f1)
-            precisions.append(pairwise_prf(truth, ours).precision)
+            labels = ours.run(ours.embeddings[mask])
+            theirs = reference.run(reference.embeddings[mask])
+            gains.append(bcubed_prf(truth, labels).f1 - bcubed_prf(truth, theirs).f1)
+            precisions.append(pairwise_prf(truth, labels).precision)
     log.info("random halves done")
     return (
         f"- {len(gains)} random halves of faces-dev (seeds 0-{RANDOM_SPLITS - 1}): BCubed F1 "
@@ -265,30 +340,32 @@ def random_halves(embeddings: Floats, identities: NDArray[np.str_]) -> str:
 
 
 def robustness(
-    embeddings: Floats, identities: NDArray[np.str_], scale: int, mixed: int
+    methods: list[Method], identities: NDArray[np.str_], scale: int, mixed: int
 ) -> list[Row]:
     rows: list[Row] = []
-    model = SyntheticPeople(embeddings, identities)
-    rng = np.random.default_rng(SEED)
-    if scale:
-        faces, people = model.draw(rng, model.people_like_dev(rng, scale))
-        for method, run in (("Chinese whispers 0.5", chinese_whispers), ("genkend", genkend)):
-            rows.append(score("synthetic", method, run, faces, people))
-    if mixed:
-        faces, people = model.draw(rng, model.people_like_dev(rng, mixed))
-        faces, people = np.concatenate([embeddings, faces]), np.concatenate([identities, people])
-        for method, run in (("Chinese whispers 0.5", chinese_whispers), ("genkend", genkend)):
-            rows.append(score("faces-dev + synthetic", method, run, faces, people))
+    people_like_dev = methods[0].model.people_like_dev
+    for name, faces_wanted, with_dev, seed in (
+        ("synthetic", scale, False, SEED),
+        ("faces-dev + synthetic", mixed, True, SEED + 2),
+    ):
+        if not faces_wanted:
+            continue
+        sizes = people_like_dev(np.random.default_rng(seed), faces_wanted)
+        for method in methods:
+            faces, people = method.synthetic(seed, sizes)
+            if with_dev:
+                faces = np.concatenate([method.embeddings, faces])
+                people = np.concatenate([identities, people])
+            rows.append(score(name, method.name, method.run, faces, people))
     return rows
 
 
-def timing(embeddings: Floats, identities: NDArray[np.str_], n: int) -> tuple[Row, str]:
+def timing(method: Method, n: int) -> tuple[Row, str]:
     """``cluster`` on ``n`` synthetic faces, phase by phase (the same steps it runs)."""
-    model = SyntheticPeople(embeddings, identities)
-    rng = np.random.default_rng(SEED + 1)
     large = np.array([2000, 1000, 500])
-    sizes = np.concatenate([large, model.people_like_dev(rng, n - int(large.sum()))])
-    faces, people = model.draw(rng, sizes)
+    rng = np.random.default_rng(SEED + 1)
+    sizes = np.concatenate([large, method.model.people_like_dev(rng, n - int(large.sum()))])
+    faces, people = method.synthetic(SEED + 1, sizes)
     params = ClusterParams()
     log.info("timed run: %d faces, %d people", len(faces), sizes.size)
     start = time.perf_counter()
@@ -335,6 +412,7 @@ def report(rows: list[Row], notes: list[str], started: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--reference-cache", type=Path, default=DEFAULT_REFERENCE_CACHE)
     parser.add_argument("--scale", type=int, default=20_000, help="synthetic faces (0: skip)")
     parser.add_argument(
         "--mixed", type=int, default=10_000, help="synthetic faces added to faces-dev"
@@ -350,17 +428,21 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     started = time.perf_counter()
-    embeddings, identities, space = load_dev(args.cache)
-    rows = accuracy(embeddings, identities, args.exact)
-    notes = [random_halves(embeddings, identities)] if args.splits else []
+    both, identities, note = methods(
+        load_dev(args.reference_cache, RAW_BACKEND), load_dev(args.cache, GENKEND_BACKEND)
+    )
+    notes = [note]
+    rows = accuracy(both, identities, args.exact)
     if args.exact:
         notes.append("- the scalable engine equals the exact reference on faces-dev")
-    rows += robustness(embeddings, identities, args.scale, args.mixed)
+    if args.splits:
+        notes.append(random_halves(both, identities))
+    rows += robustness(both, identities, args.scale, args.mixed)
     if args.time:
-        row, note = timing(embeddings, identities, args.time)
+        row, timed = timing(both[-1], args.time)
         rows.append(row)
-        notes.append(note)
-    text = report(rows, [f"- embedding space: {space}", *notes], started)
+        notes.append(timed)
+    text = report(rows, notes, started)
     sys.stdout.write(text)
     if args.out:
         args.out.write_text(text)

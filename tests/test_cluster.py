@@ -2,8 +2,8 @@
 
 The exact reference is checked against SciPy's average linkage (an independent
 implementation) where the two definitions coincide, and the scalable engine against
-the reference on seeded random data. Fixtures mimic dlib's scale: faces of one person
-about 0.3 apart, different people about 1.0 apart. The bridge fixture chains two people
+the reference on seeded random data. Fixtures mimic raw dlib descriptors: faces of one
+person about 0.3 apart, different people about 1.0 apart. The bridge fixture chains two people
 through look-alikes, which fools single linkage and Chinese whispers.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError
+from dataclasses import FrozenInstanceError, replace
 from typing import Any
 
 import dlib
@@ -31,7 +31,9 @@ from genkend.cluster import (
 from genkend.cluster.exact import pairwise_distances
 
 DIM = 32
-PARAMS = ClusterParams()  # the dlib defaults: 0.5 / 0.55 / 0.75
+# Thresholds measured for raw dlib descriptors, the scale of the fixtures and of the
+# Chinese-whispers reference at 0.5.
+PARAMS = ClusterParams(max_distance=0.5, max_mean_distance=0.55, max_diameter=0.75)
 # For standard normal faces in 6 dims (typical distance 3.5): many merges, some refused
 # by the cap, and a neighbour list that holds every face within the mean threshold.
 RANDOM_PARAMS = ClusterParams(
@@ -247,7 +249,7 @@ def test_fast_equals_exact_when_keys_tie() -> None:
 @pytest.mark.parametrize("seed", range(4))
 def test_fast_with_few_neighbours_still_equals_exact_on_people(seed: int) -> None:
     faces, _ = blobs(np.random.default_rng(seed), [40, 25, 10, 3, 1, 1, 30])
-    few = ClusterParams(neighbours=5)
+    few = replace(PARAMS, neighbours=5)
     assert np.array_equal(cluster(faces, few), cluster_exact(faces, few))
 
 
@@ -394,7 +396,8 @@ def test_assign_edge_cases(case: tuple[Floats, Labels, Floats, Labels]) -> None:
     assert assign(existing, labels, new[:0], PARAMS).shape == (0,)
     from_nothing = assign(np.empty((0, 0)), np.empty(0, dtype=np.int64), new, PARAMS)
     assert np.array_equal(from_nothing, cluster(new, PARAMS))
-    assert np.array_equal(assign(existing, labels, new), assign(existing, labels, new))
+    once = assign(existing, labels, new, PARAMS)
+    assert np.array_equal(assign(existing.copy(), labels.copy(), new.copy(), PARAMS), once)
     with pytest.raises(ValueError, match="negative"):
         assign(existing, -labels, new, PARAMS)
     with pytest.raises(ValueError, match="shape"):

@@ -9,6 +9,8 @@ close-up rescue); ``raw`` computes dlib's own descriptors, as dlib documents the
 from __future__ import annotations
 
 import csv
+import importlib.util
+import logging
 import re
 from collections import defaultdict
 from itertools import combinations
@@ -288,3 +290,22 @@ def test_close_up_rescue_finds_a_tight_crop_that_hog_misses(
     assert (bx2 - bx1) * (by2 - by1) > 0.5 * width * height
     distance = np.linalg.norm(dlib_hog.embed(crop, [rescued]) - dlib_hog.embed(photo, [face]))
     assert distance < 0.35  # the same person, cut closer
+
+
+def test_without_onnx_the_resnet_runs_in_dlib_and_says_so(
+    raw: DlibBackend,
+    photo: np.ndarray,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "onnx" else real_find_spec(name, *args),
+    )
+    with caplog.at_level(logging.WARNING, logger="genkend.faces.dlib_backend"):
+        backend = DlibBackend(augment="none", unit_length=False, rescue_side=None)
+    assert "onnx package is missing" in caplog.text
+    (face,) = raw.detect(photo)
+    np.testing.assert_allclose(backend.embed(photo, [face]), raw.embed(photo, [face]), atol=1e-5)

@@ -17,7 +17,8 @@ the two clusters whose faces, one from each, are closest on average, as long as
 - the investigators' corrections allow it.
 
 The nearest pair (smallest mean plus the same evidence term) merges first; ties go to
-the clusters holding earlier faces. Defaults (``ClusterParams``) are measured for dlib.
+the clusters holding earlier faces. The defaults (``ClusterParams``) were measured for
+the default face backend's embedding space.
 
 Why it resists chaining. Methods that link faces through single edges (single linkage,
 connected components, Chinese whispers as used by face_recognition and IPED) merge two
@@ -125,7 +126,7 @@ def assign(
     """Labels for ``new_embeddings`` given clustered ``existing_embeddings``.
 
     A new face gets an existing cluster's label or a fresh one (counting up from one
-    above the highest existing label, in order of each new cluster's first face).
+    above the highest existing label, clusters taken in order of their first face).
     Existing clusters are never merged, split or renumbered; ``frozen`` labels
     (confirmed clusters) gain no face by distance, only by a must-link.
     ``existing_labels`` are non-negative integers. Constraint positions index existing

@@ -10,9 +10,9 @@ For every two adjacent clusters the engine keeps the exact total distance over a
 their face pairs, or infinity once a pair exceeds ``max_diameter`` or a constraint
 forbids the merge (both permanent: a merged cluster keeps the offending pair). When two
 clusters merge, their totals with each neighbour add up; where only one part had a
-total, the other part's block of distances is computed exactly. A heap yields the
-adjacent pair with the smallest merge key, ties to the smaller cluster numbers, exactly
-as the reference chooses; entries made stale by a merge are skipped.
+total, the other part's block of distances is computed exactly. A heap (one entry per
+cluster, see ``_Agglomeration``) yields the adjacent pair with the smallest merge key,
+ties to the smaller cluster numbers, exactly as the reference chooses.
 
 So every merge is one the reference's rules allow, with its exact key, and the two
 engines give the same clusters whenever no face has more than ``neighbours`` faces

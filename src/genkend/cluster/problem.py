@@ -119,7 +119,7 @@ def assign_labels(
     A new face takes the label of an existing cluster it ended in, unless that cluster
     is frozen and the face joined it by distance alone: then, with the other new faces
     that joined it, it gets a fresh label. Fresh labels count up from one above the
-    highest existing label, in order of each new cluster's first face.
+    highest existing label, clusters taken in order of their first face.
     """
     n_existing = existing_labels.size
     group_label = np.full(problem.groups, -1, dtype=np.int64)

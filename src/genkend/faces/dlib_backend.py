@@ -158,6 +158,10 @@ class DlibBackend:
         self._resnet: DlibResNet | None = None
         # dlib's own runtime: loaded only when asked for (it holds the weights again).
         self._recogniser: Any = None
+        if runtime == "onnxruntime" and importlib.util.find_spec("onnx") is None:
+            # The same numbers either way; only the speed differs, so run, but say so.
+            log.warning("the onnx package is missing: dlib's ResNet runs in dlib (slower)")
+            runtime = "dlib"
         if runtime == "onnxruntime":
             self._resnet = DlibResNet(self._weights[1].path, threads=threads)
         else:

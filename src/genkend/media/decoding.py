@@ -95,7 +95,9 @@ def decode(data: bytes | BinaryIO, *, max_pixels: int, max_side: int | None = No
     same number while the file decodes, so a cap above Pillow's default (about 89
     megapixels) admits a 108 or 200 megapixel photo. ``max_side`` bounds the longer side
     of the result; JPEG files are then decoded at a reduced scale by the decoder itself
-    (draft mode), which is what makes a 12-megapixel phone photo cheap to hash.
+    (draft mode), which is what makes a 12-megapixel phone photo cheap to hash. A JPEG
+    decoded that way may come out up to 10 % below ``max_side`` (``DRAFT_SLACK``) rather
+    than be resized.
 
     Raises ``UnsupportedMedia`` for content that is not an image genkend decodes (empty,
     text, video, archive, ...), ``TooLarge`` above the pixel cap or for a decompression
@@ -223,8 +225,15 @@ def _check_declared_size(
             raise TooLarge(f"decompression bomb: {warning.message}")
 
 
+# A JPEG may be decoded down to this share of ``max_side``: a 4032 px photo asked for at
+# 512 px then decodes at 1/8 (504 px, no resize) instead of 1/4 plus a resize, which
+# costs a third more time for the same PDQ and detection.
+DRAFT_SLACK = 0.9
+
+
 def _draft(opened: ImageFile.ImageFile, max_side: int | None) -> int:
-    """Let the JPEG decoder shrink by 2, 4 or 8 while staying at least ``max_side``.
+    """Let the JPEG decoder shrink by 2, 4 or 8 while staying at least
+    ``DRAFT_SLACK * max_side``.
 
     Returns the reduction chosen (1 when none). Must run before any pixel is loaded.
     """
@@ -234,7 +243,8 @@ def _draft(opened: ImageFile.ImageFile, max_side: int | None) -> int:
     longest = max(width, height)
     if longest <= max_side:
         return 1
-    wanted = (math.ceil(width * max_side / longest), math.ceil(height * max_side / longest))
+    target = max_side * DRAFT_SLACK
+    wanted = (math.ceil(width * target / longest), math.ceil(height * target / longest))
     if opened.draft(None, wanted) is None:
         return 1
     return max(1, round(width / opened.size[0]))
