@@ -27,7 +27,7 @@ from genkend.errors import NotFound, UsageError
 from genkend.store.schema import cluster_constraints, clusters, faces
 from genkend.workspace import Workspace
 
-ALGORITHM = "average-linkage with pair cap (genkend.cluster)"
+ALGORITHM = "average linkage with evidence margin and diameter cap (genkend.cluster)"
 
 
 def cluster_case(
