@@ -449,7 +449,7 @@ def _table(r: Scores, g: Scores) -> Iterator[str]:
     yield f"| 1:1 best balanced accuracy | {r.accuracy:.2%} | {g.accuracy:.2%} | | |"
     yield f"| 1:1 TAR at FMR 1e-3 | {1 - r.fnmr:.3f} | {1 - g.fnmr:.3f} | | |"
     yield (
-        f"| 1:1 FNMR at FMR 1e-3 | {r.fnmr:.3f} | {g.fnmr:.3f} ({g.fnmr / r.fnmr:.2f}x) "
+        f"| 1:1 FNMR at FMR 1e-3 | {r.fnmr:.3f} | {g.fnmr:.3f} ({_ratio(g.fnmr, r.fnmr)}) "
         f"| <= 2/3 x | {_verdict(g.fnmr <= 2 / 3 * r.fnmr)} |"
     )
     yield (
@@ -460,9 +460,13 @@ def _table(r: Scores, g: Scores) -> Iterator[str]:
     for fpir, rf, gf in zip(FPIRS, r.fnir, g.fnir, strict=True):
         target, met = ("<= 0.8 x", _verdict(gf <= 0.8 * rf)) if fpir == FPIRS[0] else ("", "")
         yield (
-            f"| 1:N FNIR at FPIR {fpir:g} | {rf:.3f} | {gf:.3f} ({gf / rf:.2f}x) "
+            f"| 1:N FNIR at FPIR {fpir:g} | {rf:.3f} | {gf:.3f} ({_ratio(gf, rf)}) "
             f"| {target} | {met} |"
         )
+
+
+def _ratio(value: float, reference: float) -> str:
+    return f"{value / reference:.2f}x" if reference > 0 else "- x"
 
 
 def _fte(s: Scores) -> str:

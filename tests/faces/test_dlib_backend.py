@@ -206,7 +206,7 @@ def test_cnn_detector_on_one_small_photo(dlib_hog: DlibBackend, photo: np.ndarra
 )
 def test_bad_options_are_face_errors(options: dict[str, object], message: str) -> None:
     with pytest.raises(FaceError, match=message):
-        DlibBackend(**options)
+        DlibBackend(**options)  # type: ignore[arg-type]
 
 
 def test_non_rgb_images_are_refused(dlib_hog: DlibBackend) -> None:
