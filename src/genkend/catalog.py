@@ -33,6 +33,9 @@ from genkend.store.schema import (
 )
 from genkend.triage import Hit, Triage, classify
 
+# Near-duplicate pairs recorded per new picture, closest first.
+MAX_LOOKALIKE_PAIRS = 10
+
 
 @dataclass
 class BatchCounts:
@@ -155,7 +158,10 @@ class Recorder:
                 ],
             )
         if pdq:
-            pairs = self.triage.case_lookalikes(pdq)
+            # the closest earlier look-alikes only: a picture seen in thousands of copies
+            # would otherwise add a pair per copy (quadratic); groups stay connected
+            pairs = sorted(self.triage.case_lookalikes(pdq), key=lambda p: (p[1], p[0]))
+            pairs = pairs[:MAX_LOOKALIKE_PAIRS]
             if pairs:
                 conn.execute(
                     insert(similar_media),
