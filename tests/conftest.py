@@ -180,3 +180,37 @@ def cli(home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monk
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def build_workspace(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``build(name, steps)``: run CLI steps once (as ``tester``, fake face backend) into a
+    new workspace and return its folder; ``steps(root)`` lists the argument lists."""
+    from genkend.cli import main
+
+    def build(name: str, steps: Any) -> Path:
+        root = tmp_path_factory.mktemp(name)
+        with pytest.MonkeyPatch.context() as patch:
+            for key in list(os.environ):
+                if key.startswith("GENKEND_") and key != "GENKEND_TEST_DATA":
+                    patch.delenv(key)
+            patch.setenv("GENKEND_USER", TESTER)
+            patch.setenv("GENKEND_FACE_BACKEND", "fake")
+            for step in steps(root):
+                assert main(["--home", str(root / "ws"), *step]) == 0, step
+        return root / "ws"
+
+    return build
+
+
+@pytest.fixture
+def run(cli: Any, home: Path, template: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The CLI on a fresh copy of the requesting module's ``template`` workspace;
+    ``run(user, *args)``."""
+    shutil.copytree(template, home)
+    monkeypatch.setenv("GENKEND_FACE_BACKEND", "fake")
+
+    def as_user(user: str, *args: str) -> Any:
+        return cli("--user", user, *args)
+
+    return as_user

@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,6 @@ import pytest
 from PIL import Image
 
 from genkend import audit
-from genkend.cli import main
 from genkend.faces.fake import FakeFaceBackend
 from genkend.records import Actor
 from genkend.store import Store, sqlite_url
@@ -66,29 +63,8 @@ def _steps(images: Path) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("oversight")
-    with pytest.MonkeyPatch.context() as patch:
-        for key in list(os.environ):
-            if key.startswith("GENKEND_") and key != "GENKEND_TEST_DATA":
-                patch.delenv(key)
-        patch.setenv("GENKEND_USER", "tester")
-        patch.setenv("GENKEND_FACE_BACKEND", "fake")
-        for step in _steps(root):
-            assert main(["--home", str(root / "ws"), *step]) == 0, step
-    return root / "ws"
-
-
-@pytest.fixture
-def run(cli: Any, home: Path, template: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The CLI on a fresh copy of the module's workspace; ``run(user, *args)``."""
-    shutil.copytree(template, home)
-    monkeypatch.setenv("GENKEND_FACE_BACKEND", "fake")
-
-    def as_user(user: str, *args: str) -> Any:
-        return cli("--user", user, *args)
-
-    return as_user
+def template(build_workspace: Any) -> Path:
+    return Path(build_workspace("oversight", _steps))
 
 
 def _craft(home: Path, action: str, case: str, detail: dict[str, Any]) -> int:

@@ -8,15 +8,12 @@ One workspace is built per module (fake face backend) and copied for each test.
 from __future__ import annotations
 
 import io
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
-from genkend.cli import main
 from genkend.faces.fake import FakeFaceBackend
 
 FAKE = FakeFaceBackend()
@@ -81,29 +78,8 @@ def _steps(images: Path) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("review")
-    with pytest.MonkeyPatch.context() as patch:
-        for key in list(os.environ):
-            if key.startswith("GENKEND_") and key != "GENKEND_TEST_DATA":
-                patch.delenv(key)
-        patch.setenv("GENKEND_USER", "tester")
-        patch.setenv("GENKEND_FACE_BACKEND", "fake")
-        for step in _steps(root):
-            assert main(["--home", str(root / "ws"), *step]) == 0, step
-    return root / "ws"
-
-
-@pytest.fixture
-def run(cli: Any, home: Path, template: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The CLI on a fresh copy of the module's workspace; ``run(user, *args)``."""
-    shutil.copytree(template, home)
-    monkeypatch.setenv("GENKEND_FACE_BACKEND", "fake")
-
-    def as_user(user: str, *args: str) -> Any:
-        return cli("--user", user, *args)
-
-    return as_user
+def template(build_workspace: Any) -> Path:
+    return Path(build_workspace("review", _steps))
 
 
 def _decide(run: Any, user: str, candidate: int, outcome: str, note: str = "reasons") -> Any:

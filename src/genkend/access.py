@@ -272,6 +272,12 @@ def remove_member(conn: Connection, actor: Actor, case_id: str, name: str) -> No
     audit.record(conn, actor, "case.member.remove", f"case:{case_id}", {"account": name})
 
 
+def require_purpose(purpose: str, legal_basis: str, what: str) -> None:
+    """Every biometric search and export states why and on what legal basis."""
+    if not purpose.strip() or not legal_basis.strip():
+        raise UsageError(f"{what} needs --purpose and --legal-basis")
+
+
 # ---------------------------------------------------------------- the gate
 
 

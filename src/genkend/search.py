@@ -24,6 +24,7 @@ import numpy as np
 from sqlalchemy import Connection, func, insert, select
 
 from genkend import audit, authorisations, cases, gallery, hashing, review
+from genkend.access import require_purpose
 from genkend.clock import utc_now_text
 from genkend.errors import MediaError, PermissionDenied, UsageError
 from genkend.faces.pipeline import FaceOptions, faces_in_file, largest
@@ -174,8 +175,7 @@ def run(ws: Workspace, options: FaceOptions, request: Request) -> Result:
 def _admissible(ws: Workspace, request: Request) -> int | None:
     """Refuse a search without purpose and legal basis, or a gallery search without a
     valid authorisation; returns the authorisation a gallery search runs under."""
-    if not request.purpose.strip() or not request.legal_basis.strip():
-        raise UsageError("a face search needs --purpose and --legal-basis")
+    require_purpose(request.purpose, request.legal_basis, "a face search")
     if request.k < 1 or request.max_distance <= 0:
         raise UsageError("--k must be at least 1 and --max-distance positive")
     if not request.gallery:

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from genkend import audit, cases, catalog, hashing
-from genkend.access import INVESTIGATORS
+from genkend.access import INVESTIGATORS, require_purpose
 from genkend.cli.context import console, ctx_of
-from genkend.errors import UsageError, WorkspaceError
+from genkend.errors import WorkspaceError
 from genkend.exchange import VicsCase, write_vics
 
 
@@ -29,8 +29,7 @@ def register(app: typer.Typer) -> None:
         """Write a VICS 2.0 case export: every media item, its hashes and locations."""
         ctx_of(ctx).need("export vics", INVESTIGATORS, case)
         ws = ctx_of(ctx).workspace()
-        if not purpose.strip() or not legal_basis.strip():
-            raise UsageError("an export needs --purpose and --legal-basis")
+        require_purpose(purpose, legal_basis, "an export")
         partial = output.with_name(output.name + ".partial")
         try:
             with ws.store.read() as conn, partial.open("w", encoding="utf-8") as out:

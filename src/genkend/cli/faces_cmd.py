@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from genkend import audit, cases, face_catalog, grouping, hashing
-from genkend.access import CONTENT_ROLES, INVESTIGATORS
+from genkend.access import CONTENT_ROLES, INVESTIGATORS, require_purpose
 from genkend.cli.context import console, ctx_of, print_json, print_table
 from genkend.cluster import ClusterParams
 from genkend.errors import UsageError
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
         """Export face ids, media ids, locations, boxes and embeddings as NumPy arrays."""
         ctx_of(ctx).need("faces export", INVESTIGATORS, case)
         ws = ctx_of(ctx).workspace()
-        _require_purpose(purpose, legal_basis)
+        require_purpose(purpose, legal_basis, "an export of biometric data")
         with ws.store.read() as conn:
             cases.get(conn, case)
             known = face_catalog.backends(conn, case)
@@ -187,8 +187,3 @@ def register(app: typer.Typer) -> None:
         ctx_of(ctx).need("clusters name", INVESTIGATORS, case)
         grouping.name(ctx_of(ctx).workspace(), case, cluster_id, label)
         console.print(f"cluster {cluster_id} is now {label!r} (confirmed)")
-
-
-def _require_purpose(purpose: str, legal_basis: str) -> None:
-    if not purpose.strip() or not legal_basis.strip():
-        raise UsageError("an export of biometric data needs --purpose and --legal-basis")
