@@ -1,0 +1,7 @@
+"""Example arguments for the faces services, by parameter name (see world.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+EXAMPLES: dict[str, Any] = {}

@@ -1,0 +1,9 @@
+"""Example arguments for the hashes, evidence and media services, by parameter name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+EXAMPLES: dict[str, Any] = {
+    "media_id": lambda w: w.ids["media"],
+}
