@@ -223,7 +223,7 @@ def seed(url: str, case_id: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, i
             status="granted",
             note="",
             recorded_at=OLDEST,
-            recorded_by="tester",
+            recorded_by="a.supervisor",
         )
         old_search = _search_event(conn, case_id, authorisation, OLD, "PROBE-OLD", monkeypatch)
         mid_search = _search_event(conn, case_id, authorisation, MID, "PROBE-MID", monkeypatch)

@@ -233,6 +233,17 @@ def is_member(conn: Connection, case_id: str, name: str) -> bool:
     )
 
 
+def member_cases(conn: Connection, name: str) -> list[str]:
+    """The cases ``name`` is a member of, in order."""
+    return list(
+        conn.execute(
+            select(case_members.c.case_id)
+            .where(case_members.c.account == name)
+            .order_by(case_members.c.case_id)
+        ).scalars()
+    )
+
+
 def members(conn: Connection, case_id: str) -> list[dict[str, str]]:
 
     return [

@@ -1,0 +1,135 @@
+"""Need-to-know against a hostile insider: searches across cases, membership changes,
+authorisations, erasure, account changes by an admin, and who reads the audit trail
+and the gallery (issue 9, items 7-10; the rules are in docs/governance.md).
+
+One workspace is built per module (fake face backend) and copied for each test:
+
+    GOV  created by boss (investigator + supervisor); sup is a supervisor member
+    X    created by ana (investigator); both cases hold a photo of the same person
+    sam  a supervisor, adm an admin, aud an auditor, rev a reviewer: members of nothing
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from genkend import audit
+from genkend.faces.fake import FakeFaceBackend
+from genkend.records import Actor
+from genkend.store import Store, sqlite_url
+
+FAKE = FakeFaceBackend()
+ACCOUNTS = {
+    "boss": ["investigator", "supervisor"],
+    "ana": ["investigator"],
+    "gil": ["investigator"],
+    "sup": ["supervisor"],
+    "sam": ["supervisor"],
+    "adm": ["admin"],
+    "aud": ["auditor"],
+    "rev": ["reviewer"],
+}
+GRANT = ["--authority", "Court", "--reference", "R-1", "--valid-until", "2099-12-31"]
+BASIS = ["--purpose", "identify the child", "--legal-basis", "warrant 7/2026"]
+
+
+def _photo(path: Path, who: str) -> Path:
+    buf = io.BytesIO()
+    pixels = FAKE.canvas(320, 240, [(who, 40, 40, 100)], background=(200, 190, 180))
+    Image.fromarray(pixels).save(buf, "PNG")
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _steps(root: Path) -> list[list[str]]:
+    roles = ["admin", "investigator", "reviewer", "supervisor", "auditor"]
+    steps = [["user", "add", "tester", *(x for r in roles for x in ("--role", r))]]
+    steps += [
+        ["user", "add", name, *(x for r in held for x in ("--role", r))]
+        for name, held in ACCOUNTS.items()
+    ]
+    for case, owner in (("GOV", "boss"), ("X", "ana")):
+        evidence = root / f"evidence-{case}"
+        evidence.mkdir()
+        _photo(evidence / f"secret-{case}.png", "alice")
+        steps += [
+            ["--user", owner, "case", "create", case, "--title", f"case {case}"],
+            ["--user", owner, "ingest", str(evidence), "--case", case, "--workers", "0"],
+        ]
+    steps += [
+        ["--user", "boss", "case", "member", "add", "GOV", "sup"],
+        ["--user", "sup", "authorisation", "grant", "--case", "GOV", *GRANT],
+        ["gallery", "enroll", "--identity", "Jane Victim", str(_photo(root / "g.png", "alice"))],
+    ]
+    return steps
+
+
+@pytest.fixture(scope="module")
+def template(build_workspace: Any) -> Path:
+    return Path(build_workspace("access", _steps))
+
+
+@pytest.fixture
+def probe(tmp_path: Path) -> Path:
+    return _photo(tmp_path / "probe.png", "alice")
+
+
+def _refused(result: Any, words: str) -> None:
+    assert result.code == 1, result.out
+    assert words in result.err, result.err
+
+
+def _events(run: Any, user: str, *args: str) -> list[dict[str, Any]]:
+    return list(run(user, "audit", "show", "--json", *args).json())
+
+
+# ---------------------------------------------------------------- item 7
+
+
+def test_search_across_cases_covers_only_the_searchers_cases(run: Any, probe: Path) -> None:
+    search = ["search", "face", "--image", str(probe), "--case", "X", "--all-cases", *BASIS]
+    found = run("ana", *search, "--json").json()
+    assert found["candidates"], "the face of case X must be found"
+    assert {c["case_id"] for c in found["candidates"]} == {"X"}
+    assert not any("GOV" in str(c["location"]) for c in found["candidates"])
+    event = _events(run, "aud", "--action", "search.case")[-1]
+    assert event["detail"]["cases"] == ["X"]
+    # once a member of GOV too, the same search covers both
+    assert run("boss", "case", "member", "add", "GOV", "ana").code == 0
+    both = run("ana", *search, "--json").json()
+    assert {c["case_id"] for c in both["candidates"]} == {"GOV", "X"}
+    assert _events(run, "aud", "--action", "search.case")[-1]["detail"]["cases"] == ["GOV", "X"]
+
+
+# ---------------------------------------------------------------- item 9
+
+
+def test_nobody_searches_under_an_authorisation_they_recorded(run: Any, probe: Path) -> None:
+    assert run("boss", "authorisation", "grant", "--case", "GOV", *GRANT).code == 0
+    search = ["search", "face", "--image", str(probe), "--case", "GOV", "--gallery", *BASIS]
+    _refused(run("boss", *search), "recorded by boss")
+    refusal = _events(run, "aud", "--action", "search.refused")[-1]
+    assert refusal["actor"] == "boss" and "recorded by boss" in refusal["detail"]["reason"]
+    assert run("boss", "case", "member", "add", "GOV", "ana").code == 0
+    found = run("ana", *search, "--json").json()  # someone else may search under it
+    assert found["authorisation_id"] == 2 and found["candidates"]
+
+
+def test_verify_flags_a_search_under_the_searchers_own_authorisation(run: Any, home: Path) -> None:
+    """A search recorded before this rule, or written past genkend, is named by verify."""
+    store = Store(sqlite_url(home))
+    detail = {"purpose": "p", "legal_basis": "l", "authorisation_id": 1}
+    with store.begin() as conn:
+        seq = audit.record(conn, Actor("sup", "h"), "search.gallery", "case:GOV", detail).seq
+    store.dispose()
+    verified = run("aud", "audit", "verify", "--json")
+    assert verified.code == 1
+    problems = json.loads(verified.out)["search_problems"]
+    assert [p["seq"] for p in problems] == [seq]
+    assert "recorded by sup, the searcher" in problems[0]["message"]
