@@ -107,6 +107,63 @@ def test_search_across_cases_covers_only_the_searchers_cases(run: Any, probe: Pa
     assert _events(run, "aud", "--action", "search.case")[-1]["detail"]["cases"] == ["GOV", "X"]
 
 
+# ---------------------------------------------------------------- item 8
+
+
+def test_a_supervisor_who_is_not_a_member_cannot_act_on_the_case(run: Any) -> None:
+    _refused(run("sam", "case", "member", "add", "GOV", "sam"), "not a member of case GOV")
+    _refused(run("sam", "case", "member", "add", "GOV", "ana"), "not a member of case GOV")
+    _refused(run("sam", "case", "member", "remove", "GOV", "sup"), "not a member of case GOV")
+    _refused(run("sam", "authorisation", "grant", "--case", "GOV", *GRANT), "not a member")
+    _refused(run("sam", "authorisation", "refuse", "1", "--note", "no"), "not a member")
+    erase = ["retention", "erase-case", "GOV", "--reason", "x", "--yes"]
+    _refused(run("sam", *erase), "not a member of case GOV")
+    _refused(run("adm", *erase), "not a member of case GOV")
+    assert run("aud", "case", "show", "GOV", "--json").json()["status"] == "open"
+    members = [m["account"] for m in run("aud", "case", "member", "list", "GOV", "--json").json()]
+    assert members == ["boss", "sup"]
+    listed = run("aud", "authorisation", "list", "--case", "GOV", "--json").json()
+    assert [a["status"] for a in listed] == ["granted"]
+
+
+def test_an_admin_cannot_reach_case_content_through_new_accounts(run: Any) -> None:
+    assert run("adm", "user", "add", "puppet", "--role", "supervisor").code == 0
+    _refused(run("puppet", "case", "member", "add", "GOV", "adm"), "not a member of case GOV")
+    _refused(run("puppet", "case", "member", "add", "GOV", "puppet"), "not a member")
+    _refused(run("adm", "media", "list", "--case", "GOV"), "media list needs the role")
+    # an admin cannot take over a member's credentials either
+    _refused(run("adm", "user", "token", "boss", "--label", "mine"), "member of a case")
+    _refused(run("adm", "user", "password", "boss"), "member of a case")
+    assert run("adm", "user", "token", "puppet", "--label", "setup").code == 0
+    assert run("boss", "user", "token", "boss", "--label", "scripts").code == 0
+
+
+def test_membership_is_given_by_the_creator_or_a_supervisor_member(run: Any) -> None:
+    assert run("boss", "case", "member", "add", "GOV", "ana").code == 0  # its creator
+    assert run("sup", "case", "member", "add", "GOV", "rev").code == 0  # a supervisor member
+    _refused(run("ana", "case", "member", "add", "GOV", "gil"), "supervisor")  # neither
+    assert run("sup", "case", "member", "remove", "GOV", "rev").code == 0
+    members = [m["account"] for m in run("aud", "case", "member", "list", "GOV", "--json").json()]
+    assert members == ["ana", "boss", "sup"]
+    denials = _events(run, "aud", "--action", "access.denied")
+    assert denials[-1]["actor"] == "ana" and denials[-1]["subject"] == "case:GOV"
+
+
+def test_membership_and_authorisation_lists_need_membership(run: Any) -> None:
+    _refused(run("sam", "case", "member", "list", "GOV"), "not a member of case GOV")
+    _refused(run("adm", "case", "member", "list", "GOV"), "not a member of case GOV")
+    _refused(run("sam", "authorisation", "list", "--case", "GOV"), "not a member of case GOV")
+    assert run("sup", "authorisation", "list", "--case", "GOV", "--json").json()
+    _refused(run("sup", "authorisation", "grant", "--case", "NOPE", *GRANT), "unknown case")
+
+
+def test_a_member_supervisor_grants_refuses_and_erases(run: Any) -> None:
+    assert run("sup", "authorisation", "grant", "--case", "GOV", *GRANT).code == 0
+    assert run("sup", "authorisation", "refuse", "2", "--note", "court said no").code == 0
+    done = run("sup", "retention", "erase-case", "GOV", "--reason", "order 3", "--yes")
+    assert done.code == 0, done.err
+
+
 # ---------------------------------------------------------------- item 9
 
 
