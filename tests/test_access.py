@@ -178,6 +178,49 @@ def test_nobody_searches_under_an_authorisation_they_recorded(run: Any, probe: P
     assert found["authorisation_id"] == 2 and found["candidates"]
 
 
+# ---------------------------------------------------------------- item 10
+
+
+def test_audit_show_is_need_to_know_and_itself_audited(run: Any) -> None:
+    everything = _events(run, "aud")
+    assert {"case:GOV", "case:X"} <= {e["subject"] for e in everything}
+    consulted = _events(run, "aud", "--action", "audit.show")
+    assert consulted and consulted[-1]["actor"] == "aud"
+    assert consulted[-1]["detail"]["shown"] == len(everything)
+    assert consulted[-1]["detail"]["cases"] == "all"
+    own_cases = _events(run, "sup")
+    assert {e["subject"] for e in own_cases if e["subject"].startswith("case:")} == {"case:GOV"}
+    assert not any("secret-X" in str(e["detail"]) for e in own_cases)
+    outsider = _events(run, "sam")
+    assert not any(e["subject"].startswith(("case:", "identity:")) for e in outsider)
+    assert not any("secret-" in str(e["detail"]) for e in outsider)
+    assert _events(run, "aud", "--action", "audit.show")[-1]["detail"]["cases"] == []
+
+
+def test_gallery_list_needs_a_case_a_purpose_and_is_audited(run: Any) -> None:
+    assert run("ana", "gallery", "list").code == 2  # no case, no purpose
+    listing = ["gallery", "list", "--case", "X", *BASIS]
+    _refused(run("rev", *listing), "not a member of case X")
+    blank = run("ana", "gallery", "list", "--case", "X", "--purpose", " ", "--legal-basis", "l")
+    assert blank.code == 2 and "purpose" in blank.err
+    found = run("ana", *listing, "--json").json()
+    assert [i["label"] for i in found] == ["Jane Victim"]
+    event = _events(run, "aud", "--action", "gallery.list")[-1]
+    assert event["actor"] == "ana" and event["subject"] == "case:X"
+    assert event["detail"]["purpose"] == "identify the child"
+    assert event["detail"]["identities"] == [found[0]["id"]]
+
+
+def test_usage_report_of_a_supervisor_covers_their_cases(run: Any, probe: Path) -> None:
+    assert run("boss", "case", "member", "add", "GOV", "ana").code == 0
+    search = ["search", "face", "--image", str(probe), "--case", "GOV", "--gallery", *BASIS]
+    assert run("ana", *search).code == 0
+    period = ["--from", "2000-01-01", "--to", "2999-12-31", "--json"]
+    assert [s["case"] for s in run("sup", "report", "usage", *period).json()["searches"]] == ["GOV"]
+    assert run("sam", "report", "usage", *period).json()["searches"] == []
+    assert len(run("aud", "report", "usage", *period).json()["searches"]) == 1
+
+
 def test_verify_flags_a_search_under_the_searchers_own_authorisation(run: Any, home: Path) -> None:
     """A search recorded before this rule, or written past genkend, is named by verify."""
     store = Store(sqlite_url(home))

@@ -248,7 +248,8 @@ def test_promote_cluster_to_gallery(cli: Any, case: str) -> None:
         "Series-Oak",
     )
     assert result.code == 0
-    (identity,) = cli("gallery", "list", "--json").json()
+    listing = ("--case", case, "--purpose", "check the promotion", "--legal-basis", "l")
+    (identity,) = cli("gallery", "list", *listing, "--json").json()
     assert identity["label"] == "Series-Oak" and identity["faces"] == biggest["size"]
     assert f"cluster {biggest['id']}" in identity["provenance"]
 

@@ -259,6 +259,13 @@ def membership_need(conn: Connection, actor: Actor, case_id: str, action: str) -
     return Need(action, ANYONE if creator == actor.name else SUPERVISORS, case_id)
 
 
+def audit_scope(conn: Connection, account: Account) -> audit.Scope | None:
+    """The audit events ``account`` may read: auditors all (None), others their cases'."""
+    if account.roles & AUDITORS:
+        return None
+    return audit.Scope(account.name, frozenset(member_cases(conn, account.name)))
+
+
 def members(conn: Connection, case_id: str) -> list[dict[str, str]]:
 
     return [

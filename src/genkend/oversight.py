@@ -173,9 +173,10 @@ def _case(subject: str) -> str | None:
 # ---------------------------------------------------------------- usage report
 
 
-def usage(conn: Connection, within: Period) -> dict[str, Any]:
-    """The usage report of ``within``, from the audit log (see the module docstring)."""
-    chosen = [e for e in audit.events(conn) if within.start <= e.at <= within.end]
+def usage(conn: Connection, within: Period, scope: audit.Scope | None = None) -> dict[str, Any]:
+    """The usage report of ``within``, from the audit log (see the module docstring),
+    of the events ``scope`` covers (None: every event, for auditors)."""
+    chosen = [e for e in audit.events(conn, scope=scope) if within.start <= e.at <= within.end]
     refs = {
         row.id: row
         for row in conn.execute(
