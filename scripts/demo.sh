@@ -23,6 +23,8 @@ AS demo.admin user add demo.reviewer1 --role reviewer
 AS demo.admin user add demo.reviewer2 --role reviewer
 AS demo.admin user add demo.auditor --role auditor
 G case create DEMO-1 --title "Demo case: generated evidence"
+# membership is given only by a member: the case's creator brings in its supervisor
+G case member add DEMO-1 demo.supervisor
 AS demo.supervisor case member add DEMO-1 demo.reviewer1
 AS demo.supervisor case member add DEMO-1 demo.reviewer2
 G hashset import "$DEMO/input/hashsets/known.vics.json" --name "demo-known-vics"

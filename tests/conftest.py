@@ -182,6 +182,28 @@ def cli(home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monk
     return run
 
 
+AUTHORITY = "tester.authority"
+
+
+@pytest.fixture
+def authorise(cli: Any) -> Any:
+    """``authorise(case)``: a gallery-search authorisation for ``case`` recorded by a
+    supervisor member other than ``tester``, since nobody searches under an authorisation
+    they recorded; ``tester`` must be allowed to add members to ``case``."""
+
+    def grant(case: str) -> None:
+        accounts = {a["name"] for a in cli("user", "list", "--json").json()}
+        if AUTHORITY not in accounts:
+            assert cli("user", "add", AUTHORITY, "--role", "supervisor").code == 0
+        assert cli("case", "member", "add", case, AUTHORITY).code == 0
+        until = ("--valid-until", "2099-12-31")
+        by = ("--authority", "Test court", "--reference", "T-1", *until)
+        granted = cli("--user", AUTHORITY, "authorisation", "grant", "--case", case, *by)
+        assert granted.code == 0, granted.err
+
+    return grant
+
+
 @pytest.fixture(scope="session")
 def build_workspace(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """``build(name, steps)``: run CLI steps once (as ``tester``, fake face backend) into a

@@ -18,14 +18,14 @@ def test_case_create_list_show_and_audit(cli: Any, home: Path) -> None:
     assert case["created_at"].endswith("Z")
     shown = cli("case", "show", "C1", "--json").json()
     assert shown == case
-    events = cli("audit", "show", "--json").json()
+    verified = cli("audit", "verify")
+    assert verified.code == 0
+    events = cli("audit", "show", "--json").json()  # recorded after what it shows
     assert [(e["seq"], e["action"], e["subject"]) for e in events] == [
         (1, "account.create", "account:tester"),
         (2, "case.create", "case:C1"),
     ]
     assert events[1]["actor"] == "tester" and events[1]["host"]
-    verified = cli("audit", "verify")
-    assert verified.code == 0
     assert f"head 2:{events[1]['digest']}" in verified.out
 
 

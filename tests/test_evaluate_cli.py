@@ -34,7 +34,7 @@ def labelled(tmp_path: Path) -> Path:
 
 
 def test_evaluate_reports_and_calibrates(
-    cli: Any, labelled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Any, authorise: Any, labelled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GENKEND_FACE_BACKEND", "fake")
     report = tmp_path / "report.html"
@@ -61,18 +61,7 @@ def test_evaluate_reports_and_calibrates(
     # a search with this backend now quotes the measured false-match rate
     cli("gallery", "enroll", "--identity", "Alice", str(labelled / "alice" / "0.png"))
     cli("case", "create", "E", "--title", "e")
-    cli(
-        "authorisation",
-        "grant",
-        "--case",
-        "E",
-        "--authority",
-        "Test court",
-        "--reference",
-        "T-1",
-        "--valid-until",
-        "2099-12-31",
-    )
+    authorise("E")
     found = cli(
         "search",
         "face",

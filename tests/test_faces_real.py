@@ -29,7 +29,7 @@ def photos(shared_data: Path, tmp_path: Path) -> dict[str, list[Path]]:
 
 
 def test_real_faces_cluster_by_person_and_gallery_finds_them(
-    cli: Any, photos: dict[str, list[Path]], tmp_path: Path
+    cli: Any, authorise: Any, photos: dict[str, list[Path]], tmp_path: Path
 ) -> None:
     # evidence is a temporary copy made by the test (never committed anywhere)
     linked = tmp_path / "evidence"
@@ -55,18 +55,7 @@ def test_real_faces_cluster_by_person_and_gallery_finds_them(
     # the fourth photo of each person is the gallery; each is found by a new probe
     for identity, paths in photos.items():
         assert cli("gallery", "enroll", "--identity", identity, str(paths[3])).code == 0
-    cli(
-        "authorisation",
-        "grant",
-        "--case",
-        "R1",
-        "--authority",
-        "Test court",
-        "--reference",
-        "T-1",
-        "--valid-until",
-        "2099-12-31",
-    )
+    authorise("R1")
     first = next(iter(photos))
     probe = photos[first][0]
     found = cli(

@@ -114,7 +114,9 @@ def test_incremental_clustering_keeps_numbers(cli: Any, case: str, evidence: Pat
     assert len(after) == len(before) + 1  # dave is new; the new alice joined her cluster
 
 
-def test_gallery_search_needs_purpose_and_is_audited(cli: Any, case: str, tmp_path: Path) -> None:
+def test_gallery_search_needs_purpose_and_is_audited(
+    cli: Any, authorise: Any, case: str, tmp_path: Path
+) -> None:
     probe = tmp_path / "probe.png"
     _photo(probe, [("bob", 40, 40, 120)], (400, 300))
     enrol = tmp_path / "bob-known.png"
@@ -145,21 +147,7 @@ def test_gallery_search_needs_purpose_and_is_audited(cli: Any, case: str, tmp_pa
     )
     assert refused.code == 1 and "no valid authorisation" in refused.err
     assert cli("audit", "show", "--action", "search.refused", "--json").json()
-    assert (
-        cli(
-            "authorisation",
-            "grant",
-            "--case",
-            case,
-            "--authority",
-            "Test court",
-            "--reference",
-            "T-1",
-            "--valid-until",
-            "2099-12-31",
-        ).code
-        == 0
-    )
+    authorise(case)
     missing = cli(
         "search", "face", "--image", str(probe), "--case", case, "--gallery", "--legal-basis", "x"
     )
@@ -260,7 +248,8 @@ def test_promote_cluster_to_gallery(cli: Any, case: str) -> None:
         "Series-Oak",
     )
     assert result.code == 0
-    (identity,) = cli("gallery", "list", "--json").json()
+    listing = ("--case", case, "--purpose", "check the promotion", "--legal-basis", "l")
+    (identity,) = cli("gallery", "list", *listing, "--json").json()
     assert identity["label"] == "Series-Oak" and identity["faces"] == biggest["size"]
     assert f"cluster {biggest['id']}" in identity["provenance"]
 

@@ -37,6 +37,7 @@ def case(cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     ):
         assert cli("user", "add", name, "--role", role).code == 0
     assert cli("--user", "ana", "case", "create", "G1", "--title", "g").code == 0
+    assert cli("--user", "ana", "case", "member", "add", "G1", "sup").code == 0
     assert cli("--user", "ana", "ingest", str(evidence), "--case", "G1", "--workers", "0").code == 0
     return "G1"
 

@@ -55,7 +55,7 @@ def _steps(images: Path) -> list[list[str]]:
     grant = ["--case", CASE, "--authority", "Court X", "--reference", "R-1"]
     steps += [
         ["ingest", str(evidence), "--case", CASE, "--workers", "0"],
-        ["authorisation", "grant", *grant, "--valid-until", "2099-12-31"],
+        ["--user", "sup", "authorisation", "grant", *grant, "--valid-until", "2099-12-31"],
         ["gallery", "enroll", "--identity", "Known-Bob", str(_photo(images / "b.png", "bob"))],
         _gallery_search(_photo(images / "probe.png", "bob"), CASE),
     ]

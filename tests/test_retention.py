@@ -223,7 +223,7 @@ def seed(url: str, case_id: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, i
             status="granted",
             note="",
             recorded_at=OLDEST,
-            recorded_by="tester",
+            recorded_by="a.supervisor",
         )
         old_search = _search_event(conn, case_id, authorisation, OLD, "PROBE-OLD", monkeypatch)
         mid_search = _search_event(conn, case_id, authorisation, MID, "PROBE-MID", monkeypatch)
@@ -546,7 +546,7 @@ def test_erase_case_removes_its_content_only(
     assert cli("--db", db, "retention", "erase-case", "Z", "--reason", "y", "--yes").code == 1
 
 
-def test_erase_case_needs_admin_or_supervisor(cli: Any) -> None:
+def test_erase_case_needs_a_member_admin_or_supervisor(cli: Any) -> None:
     assert cli("case", "create", "C1", "--title", "t").code == 0
     assert cli("user", "add", "ivy", "--role", "investigator").code == 0
     assert cli("case", "member", "add", "C1", "ivy").code == 0
@@ -554,6 +554,9 @@ def test_erase_case_needs_admin_or_supervisor(cli: Any) -> None:
     assert refused.code == 1 and "supervisor" in refused.err
     assert cli("case", "show", "C1", "--json").json()["status"] == "open"
     assert cli("user", "add", "sam", "--role", "supervisor").code == 0
+    refused = cli("--user", "sam", "retention", "erase-case", "C1", "--reason", "x", "--yes")
+    assert refused.code == 1 and "not a member of case C1" in refused.err
+    assert cli("case", "member", "add", "C1", "sam").code == 0
     done = cli("--user", "sam", "retention", "erase-case", "C1", "--reason", "x", "--yes")
     assert done.code == 0, done.err
 

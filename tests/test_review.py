@@ -49,7 +49,8 @@ def _steps(images: Path) -> list[list[str]]:
     grant = ["--case", CASE, "--authority", "Court X", "--reference", "R-1"]
     probe = str(_photo(images / "probe.png", "bob", 120))
     steps += [
-        ["authorisation", "grant", *grant, "--valid-until", "2099-12-31"],
+        # recorded by a supervisor other than the searcher (AI Act Art. 26(10))
+        ["--user", "sup", "authorisation", "grant", *grant, "--valid-until", "2099-12-31"],
         ["gallery", "enroll", "--identity", "Known-Bob", str(_photo(images / "b.png", "bob", 80))],
         [
             "gallery",
@@ -270,8 +271,9 @@ def test_review_and_checks_on_postgresql(
     setup = [
         ["case", "create", CASE, "--title", "pg"],
         *(["user", "add", name, "--role", "reviewer"] for name in ("rev1", "rev2")),
-        *(["case", "member", "add", CASE, name] for name in ("rev1", "rev2")),
-        ["authorisation", "grant", *grant, "--valid-until", "2099-12-31"],
+        ["user", "add", "sup", "--role", "supervisor"],
+        *(["case", "member", "add", CASE, name] for name in ("rev1", "rev2", "sup")),
+        ["--user", "sup", "authorisation", "grant", *grant, "--valid-until", "2099-12-31"],
         [
             "gallery",
             "enroll",

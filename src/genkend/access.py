@@ -8,15 +8,23 @@ Roles (a person can hold several):
     auditor       reads and verifies the audit trail and usage reports; sees no imagery
     admin         manages accounts and retention; sees no case content unless a member
 
+Need-to-know (docs/governance.md): case content, and every change to a case (its
+members, authorisations, erasure), needs membership of that case. Membership is given
+only by someone who has it: the case's creator or a supervisor who is a member. So no
+account, and no account an admin creates, can make itself or its maker a member. An
+admin sets passwords and issues tokens only for accounts that are members of no case,
+so account management never hands an admin a member's credentials. Auditors oversee
+every case's trail; supervisors and admins only the trail of their own cases.
+
 The CLI acts as a named account (``--user`` / ``GENKEND_USER``): whoever can write the
 workspace folder may run it (the operating system guards the folder), so the CLI needs
 no password. Passwords (Argon2id, via argon2-cffi) and API tokens (random, stored as
 SHA-256) are for the web and API. A new workspace has no accounts: the only command it
 accepts is ``genkend user add NAME --role admin``.
 
-Invariant: ``require`` is the single gate. A refusal is a ``PermissionDenied`` with a
-clear message, and an ``access.denied`` audit event committed in its own transaction
-(the refused command changes nothing else).
+Invariant: ``require`` is the single gate (``deny`` its refusal). A refusal is a
+``PermissionDenied`` with a clear message, and an ``access.denied`` audit event committed
+in its own transaction (the refused command changes nothing else).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import secrets
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -39,7 +47,7 @@ from genkend.clock import utc_now_text
 from genkend.errors import AlreadyExists, NotFound, PermissionDenied, UsageError
 from genkend.records import Actor
 from genkend.store import Store
-from genkend.store.schema import accounts, api_tokens, case_members
+from genkend.store.schema import accounts, api_tokens, case_members, cases
 
 ROLES = ("investigator", "reviewer", "supervisor", "auditor", "admin")
 # Who may do what, by role; case content also needs membership of the case.
@@ -49,6 +57,7 @@ SUPERVISORS = frozenset({"supervisor"})
 ADMINS = frozenset({"admin"})
 CONTENT_ROLES = frozenset({"investigator", "reviewer", "supervisor"})
 OVERSIGHT = frozenset({"auditor", "supervisor", "admin"})
+AUDITORS = frozenset({"auditor"})
 ANYONE = frozenset(ROLES)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$")
 _HASHER = PasswordHasher()
@@ -233,6 +242,30 @@ def is_member(conn: Connection, case_id: str, name: str) -> bool:
     )
 
 
+def member_cases(conn: Connection, name: str) -> list[str]:
+    """The cases ``name`` is a member of, in order."""
+    return list(
+        conn.execute(
+            select(case_members.c.case_id)
+            .where(case_members.c.account == name)
+            .order_by(case_members.c.case_id)
+        ).scalars()
+    )
+
+
+def membership_need(conn: Connection, actor: Actor, case_id: str, action: str) -> Need:
+    """Who may change a case's members: a member who created the case or is a supervisor."""
+    creator = conn.execute(select(cases.c.created_by).where(cases.c.id == case_id)).scalar()
+    return Need(action, ANYONE if creator == actor.name else SUPERVISORS, case_id)
+
+
+def audit_scope(conn: Connection, account: Account) -> audit.Scope | None:
+    """The audit events ``account`` may read: auditors all (None), others their cases'."""
+    if account.roles & AUDITORS:
+        return None
+    return audit.Scope(account.name, frozenset(member_cases(conn, account.name)))
+
+
 def members(conn: Connection, case_id: str) -> list[dict[str, str]]:
 
     return [
@@ -320,13 +353,29 @@ def require(store: Store, actor: Actor, need: Need) -> Account:
     if reason is None:
         assert account is not None
         return account
-    if not bootstrap:
-        with store.begin() as conn:
-            audit.record(
-                conn,
-                actor,
-                "access.denied",
-                f"case:{need.case}" if need.case else need.action,
-                {"action": need.action, "reason": reason},
-            )
+    if bootstrap:
+        raise PermissionDenied(reason)
+    deny(store, actor, need.action, f"case:{need.case}" if need.case else need.action, reason)
+
+
+def deny(store: Store, actor: Actor, action: str, subject: str, reason: str) -> NoReturn:
+    """Record an ``access.denied`` event in its own transaction and raise."""
+    with store.begin() as conn:
+        audit.record(conn, actor, "access.denied", subject, {"action": action, "reason": reason})
     raise PermissionDenied(reason)
+
+
+def require_outside_cases(store: Store, actor: Actor, name: str, action: str) -> None:
+    """Another account's password or token only while it is a member of no case: whoever
+    sets them could act as it, and an admin must not reach case content that way."""
+    with store.read() as conn:
+        joined = member_cases(conn, name)
+    if joined:
+        deny(
+            store,
+            actor,
+            action,
+            f"account:{name}",
+            f"{name} is a member of a case ({', '.join(joined)}): only {name} sets "
+            "their own password and tokens",
+        )

@@ -12,6 +12,10 @@ erasure event, is named the same way. Removing events from the end cannot be see
 the chain alone: an auditor keeps the head (sequence and digest) that ``verify`` prints
 and passes it back as an anchor.
 
+Reading the log is a consultation too: a reader who is not an auditor sees only the
+events of the cases they are members of and their own (``Scope``, from
+``access.audit_scope``).
+
 Invariants: ``record`` is called inside the caller's transaction, so an event exists
 if and only if the change it describes was committed; events are numbered 1, 2, 3, ...
 without gaps; the database itself refuses UPDATE and DELETE on the table (triggers
@@ -26,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, delete, func, insert, or_, select, text
 
 from genkend.clock import utc_now_text
 from genkend.records import Actor
@@ -64,6 +68,17 @@ class AuditEvent:
             "prev_digest": self.prev_digest,
             "digest": self.digest,
         }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The events one reader may see: those about ``cases`` and those ``actor`` made."""
+
+    actor: str
+    cases: frozenset[str]
+
+    def as_detail(self) -> list[str]:
+        return sorted(self.cases)
 
 
 @dataclass(frozen=True)
@@ -159,12 +174,22 @@ def _joined() -> Any:
     )
 
 
-def events(conn: Connection, since: int = 0, action: str | None = None) -> Iterator[AuditEvent]:
-    """Events with ``seq > since`` in order, optionally of one action (prefix ``x.*``).
+def events(
+    conn: Connection, since: int = 0, action: str | None = None, scope: Scope | None = None
+) -> Iterator[AuditEvent]:
+    """Events with ``seq > since`` in order, optionally of one action (prefix ``x.*``)
+    and within ``scope`` (None: every event).
 
     An erased detail reads as ``{"erased": true}``.
     """
     query = _joined().where(audit_events.c.seq > since).order_by(audit_events.c.seq)
+    if scope is not None:
+        query = query.where(
+            or_(
+                audit_events.c.actor == scope.actor,
+                audit_events.c.subject.in_([f"case:{c}" for c in sorted(scope.cases)]),
+            )
+        )
     if action:
         query = query.where(
             audit_events.c.action.like(action[:-1] + "%")

@@ -4,7 +4,8 @@ An authorisation names the authority that granted it, its reference, its scope, 
 it was granted and until when it is valid. Gallery searches (and automatic gallery
 matching) in a case run only while the case's newest authorisation is granted and
 valid; one recorded as refused stops them, and the candidates obtained under it are marked for
-deletion (``retention run`` erases them).
+deletion (``retention run`` erases them). Whoever records an authorisation may not search
+under it: it must come from someone other than the user (Art. 26(10)).
 
 Invariant: an authorisation's status only moves from ``granted`` to ``refused`` or
 ``revoked``, each with its audit event; expiry is read from ``valid_until``, never
@@ -118,8 +119,20 @@ def refuse(conn: Connection, actor: Actor, auth_id: int, note: str) -> int:
     return int(marked)
 
 
-def valid(conn: Connection, case_id: str, scope: str = GALLERY_SEARCH) -> dict[str, Any]:
-    """The authorisation a gallery search in ``case_id`` runs under now, or a refusal."""
+def case_of(conn: Connection, auth_id: int) -> str:
+    case_id = conn.execute(
+        select(authorisations.c.case_id).where(authorisations.c.id == auth_id)
+    ).scalar()
+    if case_id is None:
+        raise NotFound(f"unknown authorisation {auth_id}")
+    return str(case_id)
+
+
+def valid(
+    conn: Connection, case_id: str, searcher: str, scope: str = GALLERY_SEARCH
+) -> dict[str, Any]:
+    """The authorisation ``searcher``'s gallery search in ``case_id`` runs under now, or a
+    refusal; never one ``searcher`` recorded."""
     now = utc_now_text()
     rows = conn.execute(
         select(authorisations)
@@ -147,6 +160,13 @@ def valid(conn: Connection, case_id: str, scope: str = GALLERY_SEARCH) -> dict[s
         )
     if latest.granted_at > now:
         raise PermissionDenied(f"authorisation {latest.id} is valid only from {latest.granted_at}")
+    if latest.recorded_by == searcher:
+        # Art. 26(10): the authorisation comes from an authority other than the user
+        raise PermissionDenied(
+            f"authorisation {latest.id} was recorded by {searcher}: nobody searches under an "
+            "authorisation they recorded; another supervisor records it, or another member "
+            "searches"
+        )
     return dict(latest._mapping)
 
 

@@ -5,9 +5,9 @@ A gallery identity has a unique label, a status (``identified`` or
 backend each; searches compare only faces of the probe's backend. Faces enter the
 gallery by enrolment from image files or by promoting a case cluster.
 
-Invariant: every change to the gallery is written with its audit event in one
-transaction; the gallery's version (``version``) changes with every added face, so a
-search records exactly which gallery it ran against.
+Invariant: every change to the gallery, and every listing of it, is written with its
+audit event in one transaction; the gallery's version (``version``) changes with every
+added face, so a search records exactly which gallery it ran against.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from genkend import audit, hashing
+from genkend.access import require_purpose
 from genkend.clock import utc_now_text
 from genkend.errors import MediaError, NotFound, UsageError
 from genkend.faces.pipeline import FaceOptions, faces_in_file, largest
@@ -169,6 +170,26 @@ def promote(
             {"case": case_id, "cluster": cluster_id, "faces": [f.id for f in members]},
         )
         return len(members)
+
+
+def consult(ws: Workspace, case_id: str, purpose: str, legal_basis: str) -> list[dict[str, Any]]:
+    """The identities, read on behalf of ``case_id`` with a purpose and a legal basis: the
+    gallery names identified victims, so reading it is a consultation, audited (LED Art. 25)."""
+    require_purpose(purpose, legal_basis, "reading the gallery")
+    with ws.store.begin() as conn:
+        found = list_identities(conn)
+        audit.record(
+            conn,
+            ws.actor,
+            "gallery.list",
+            f"case:{case_id}",
+            {
+                "purpose": purpose,
+                "legal_basis": legal_basis,
+                "identities": [i["id"] for i in found],
+            },
+        )
+    return found
 
 
 def list_identities(conn: Connection) -> list[dict[str, Any]]:

@@ -6,12 +6,14 @@ purpose, legal basis, authorisation and outcome (number of candidates), refused
 searches, identifications with their reviewers, access denials, exports and retention
 erasures (AI Act Art. 12(3), 26; Law Enforcement Directive Art. 25). It names gallery
 identities by number and probes by digest only: an oversight report shows no imagery
-and no more personal data than the audit log it summarises.
+and no more personal data than the audit log it summarises, and a reader who is not an
+auditor gets the report of their own cases only (``audit.Scope``).
 
 ``check_searches(conn)`` is part of ``genkend audit verify``: every recorded biometric
 search has a purpose and a legal basis, and every gallery search names an
-authorisation that existed, covered that case and was granted and valid when the
-search started. A search whose detail retention erased is counted, not checked.
+authorisation that existed, covered that case, was granted and valid when the search
+started, and was recorded by someone other than the searcher. A search whose detail
+retention erased is counted, not checked.
 
 Invariant: read-only; the figures come from the audit log (the authorisations table
 only supplies the authority and reference of an authorisation an event names).
@@ -144,6 +146,10 @@ def _authorisation_problems(
         (row.case_id == case, f"authorisation {auth_id} is for case {row.case_id}, not {case}"),
         (row.scope == GALLERY_SEARCH, f"authorisation {auth_id} does not cover gallery searches"),
         (row.recorded_at <= event.at, f"authorisation {auth_id} was recorded after the search"),
+        (
+            row.recorded_by != event.actor,
+            f"authorisation {auth_id} was recorded by {event.actor}, the searcher",
+        ),
         (row.granted_at <= at, f"the search started before authorisation {auth_id} was granted"),
         (at <= row.valid_until, f"the search started after authorisation {auth_id} expired"),
         (
@@ -167,9 +173,10 @@ def _case(subject: str) -> str | None:
 # ---------------------------------------------------------------- usage report
 
 
-def usage(conn: Connection, within: Period) -> dict[str, Any]:
-    """The usage report of ``within``, from the audit log (see the module docstring)."""
-    chosen = [e for e in audit.events(conn) if within.start <= e.at <= within.end]
+def usage(conn: Connection, within: Period, scope: audit.Scope | None = None) -> dict[str, Any]:
+    """The usage report of ``within``, from the audit log (see the module docstring),
+    of the events ``scope`` covers (None: every event, for auditors)."""
+    chosen = [e for e in audit.events(conn, scope=scope) if within.start <= e.at <= within.end]
     refs = {
         row.id: row
         for row in conn.execute(

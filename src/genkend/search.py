@@ -1,16 +1,18 @@
 """1:N face search: link within cases, or identify against the gallery of known persons.
 
 Without ``gallery`` a search LINKS: it compares the probe face with the faces of the case
-(or, with ``all_cases``, of every case). With ``gallery`` it IDENTIFIES: it compares the
-probe with the gallery of known persons on behalf of a case. Both are biometric
-searches: each needs a purpose and a legal basis and is recorded in the audit log with
-its start and end time, the reference database and its version, the input and the
-results (AI Act Art. 12(3)). Results are candidates, never verdicts: each carries the
-distance, the threshold in force and, where the backend has a calibration, the
-false-match rate measured at that distance.
+(or, with ``all_cases``, of every case the searcher is a member of). With ``gallery`` it
+IDENTIFIES: it compares the probe with the gallery of known persons on behalf of a case.
+Both are biometric searches: each needs a purpose and a legal basis and is recorded in
+the audit log with its start and end time, the reference database and its version
+(for a link search, the cases searched), the input and the results (AI Act Art. 12(3)).
+Results are candidates, never verdicts: each carries the distance, the threshold in
+force and, where the backend has a calibration, the false-match rate measured at that
+distance.
 
-Invariants: only faces embedded by the probe's backend are compared; the search index is
-derived from the store and cached by the reference's version, never trusted beyond it.
+Invariants: only faces embedded by the probe's backend, and only of cases the searcher
+is a member of, are compared; the search index is derived from the store and cached by
+the reference (which names the cases) and its version, never trusted beyond it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 from sqlalchemy import Connection, func, insert, select
 
 from genkend import audit, authorisations, cases, gallery, hashing, review
-from genkend.access import require_purpose
+from genkend.access import member_cases, require_purpose
 from genkend.clock import utc_now_text
 from genkend.errors import MediaError, PermissionDenied, UsageError
 from genkend.faces.pipeline import FaceOptions, faces_in_file, largest
@@ -66,6 +68,7 @@ class Result:
     probe_sha256: str
     probe_box: list[int] | None
     started_at: str
+    cases: list[str] = field(default_factory=list)
     ended_at: str = ""
     calibration_id: int | None = None
     authorisation_id: int | None = None
@@ -110,7 +113,8 @@ def run(ws: Workspace, options: FaceOptions, request: Request) -> Result:
     probe = largest(found)
     kind = "search.gallery" if request.gallery else "search.case"
     with ws.store.read() as conn:
-        reference, version = _reference(conn, request, backend.name)
+        searched = _searched(conn, ws, request)
+        reference, version = _reference(conn, request, backend.name, searched)
     result = Result(
         kind,
         reference,
@@ -119,13 +123,12 @@ def run(ws: Workspace, options: FaceOptions, request: Request) -> Result:
         hashing.digest_bytes(data).sha256,
         list(probe.box) if probe else None,
         started,
+        searched,
         authorisation_id=authorisation_id,
     )
     if probe is not None:
         with ws.store.read() as conn:
-            result.candidates = _candidates(
-                ws, conn, request, backend.name, probe.vector(), version
-            )
+            result.candidates = _candidates(ws, conn, request, result, probe.vector())
             calibration = latest_calibration(conn, backend.name)
         if calibration is not None:
             result.calibration_id = calibration[0]
@@ -145,6 +148,7 @@ def run(ws: Workspace, options: FaceOptions, request: Request) -> Result:
                 "ended_at": result.ended_at,
                 "reference": reference,
                 "reference_version": version,
+                "cases": searched,
                 "backend": backend.name,
                 "input": {
                     "file": str(request.image),
@@ -181,30 +185,41 @@ def _admissible(ws: Workspace, request: Request) -> int | None:
     if not request.gallery:
         return None
     with ws.store.read() as conn:
-        return int(authorisations.valid(conn, request.case_id)["id"])
+        return int(authorisations.valid(conn, request.case_id, ws.actor.name)["id"])
 
 
-def _reference(conn: Connection, request: Request, backend: str) -> tuple[str, str]:
+def _searched(conn: Connection, ws: Workspace, request: Request) -> list[str]:
+    """The cases whose faces a link search compares: its own, or every case the searcher
+    is a member of (need-to-know holds across cases too); none for the gallery."""
+    if request.gallery:
+        return []
+    return member_cases(conn, ws.actor.name) if request.all_cases else [request.case_id]
+
+
+def _reference(
+    conn: Connection, request: Request, backend: str, searched: list[str]
+) -> tuple[str, str]:
     if request.gallery:
         return "gallery", gallery.version(conn, backend)
-    query = select(func.count(), func.max(faces.c.id)).where(
-        faces.c.backend == backend, faces.c.embedding.is_not(None)
-    )
-    if not request.all_cases:
-        query = query.where(faces.c.case_id == request.case_id)
-    count, newest = conn.execute(query).one()
-    return ("cases:*" if request.all_cases else f"case:{request.case_id}"), f"{count}:{newest or 0}"
+    count, newest = conn.execute(
+        select(func.count(), func.max(faces.c.id)).where(
+            faces.c.backend == backend,
+            faces.c.embedding.is_not(None),
+            faces.c.case_id.in_(searched),
+        )
+    ).one()
+    reference = "cases:" + ",".join(searched) if request.all_cases else f"case:{request.case_id}"
+    return reference, f"{count}:{newest or 0}"
 
 
 def _candidates(
     ws: Workspace,
     conn: Connection,
     request: Request,
-    backend: str,
+    result: Result,
     vector: np.ndarray,
-    version: str,
 ) -> list[dict[str, Any]]:
-    index = _index(ws, conn, request, backend, version, len(vector))
+    index = _index(ws, conn, result, len(vector))
     if request.gallery:
         return _identities(conn, index, vector, request)
     found = index.search(vector, request.k, request.max_distance)
@@ -292,28 +307,26 @@ def _face_candidate(
 
 
 def _index(
-    ws: Workspace, conn: Connection, request: Request, backend: str, version: str, dim: int
+    ws: Workspace, conn: Connection, result: Result, dim: int
 ) -> FlatFloatIndex | HnswFloatIndex:
-    """The reference's index, from the cache when it is of this very version."""
-    scope = (
-        "gallery"
-        if request.gallery
-        else ("cases" if request.all_cases else f"case-{request.case_id}")
-    )
-    key = hashlib.sha256(f"{scope}|{backend}|{version}".encode()).hexdigest()[:24]
+    """The reference's index, from the cache when it is of this very version (the
+    reference names the cases searched, so one searcher's index never serves another)."""
+    key = hashlib.sha256(
+        f"{result.reference}|{result.backend}|{result.reference_version}".encode()
+    ).hexdigest()[:24]
     path = ws.index_dir / f"{key}.faiss"
     if path.exists():
         return load_float_index(path)
-    if request.gallery:
+    if result.kind == "search.gallery":
         query = select(gallery_faces.c.id, gallery_faces.c.embedding).where(
-            gallery_faces.c.backend == backend
+            gallery_faces.c.backend == result.backend
         )
     else:
         query = select(faces.c.id, faces.c.embedding).where(
-            faces.c.backend == backend, faces.c.embedding.is_not(None)
+            faces.c.backend == result.backend,
+            faces.c.embedding.is_not(None),
+            faces.c.case_id.in_(result.cases),
         )
-        if not request.all_cases:
-            query = query.where(faces.c.case_id == request.case_id)
     ids, vectors = [], []
     for row in conn.execute(query):
         ids.append(row.id)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from genkend import audit, oversight
+from genkend import access, audit, oversight
 from genkend.access import OVERSIGHT
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
 from genkend.errors import UsageError
@@ -87,11 +87,25 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
-        """Show audit events in order."""
-        ctx_of(ctx).need("audit show", OVERSIGHT)
+        """Show audit events in order (auditors: all; others: those of their cases)."""
+        account = ctx_of(ctx).need("audit show", OVERSIGHT)
         ws = ctx_of(ctx).workspace()
-        with ws.store.read() as conn:
-            found = list(audit.events(conn, since, action))
+        with ws.store.begin() as conn:
+            scope = access.audit_scope(conn, account)
+            found = list(audit.events(conn, since, action, scope))
+            # reading the trail is a consultation, itself logged (LED Art. 25)
+            audit.record(
+                conn,
+                ws.actor,
+                "audit.show",
+                "audit",
+                {
+                    "since": since,
+                    "action": action,
+                    "cases": "all" if scope is None else scope.as_detail(),
+                    "shown": len(found),
+                },
+            )
         if as_json:
             print_json([e.as_dict() for e in found])
             return

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from genkend import authorisations
-from genkend.access import OVERSIGHT, SUPERVISORS
+from genkend.access import SUPERVISORS
 from genkend.cli.context import console, ctx_of, print_json, print_table
 
 
@@ -31,9 +31,9 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--scope", help="What it allows.")
         ] = authorisations.GALLERY_SEARCH,
     ) -> None:
-        """Record an authorisation granted for gallery searches in a case."""
+        """Record an authorisation granted for gallery searches in a case (its supervisors)."""
         context = ctx_of(ctx)
-        context.need("authorisation grant", SUPERVISORS)
+        context.need("authorisation grant", SUPERVISORS, case)
         ws = context.workspace()
         with ws.store.begin() as conn:
             auth_id = authorisations.grant(
@@ -55,8 +55,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record that an authorisation was refused: searches stop, results are marked."""
         context = ctx_of(ctx)
-        context.need("authorisation refuse", SUPERVISORS)
         ws = context.workspace()
+        with ws.store.read() as conn:
+            case = authorisations.case_of(conn, auth_id)
+        context.need("authorisation refuse", SUPERVISORS, case)
         with ws.store.begin() as conn:
             marked = authorisations.refuse(conn, ws.actor, auth_id, note)
         console.print(
@@ -70,9 +72,9 @@ def register(app: typer.Typer) -> None:
         case: Annotated[str, typer.Option("--case", help="The case.")],
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
-        """List a case's authorisations with their status."""
+        """List a case's authorisations with their status (auditors; members)."""
         context = ctx_of(ctx)
-        context.need("authorisation list", OVERSIGHT)
+        context.oversee("authorisation list", case)
         with context.workspace().store.read() as conn:
             found = authorisations.list_for(conn, case)
         if as_json:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from genkend import access, cases
-from genkend.access import ANYONE, INVESTIGATORS, OVERSIGHT, SUPERVISORS
+from genkend.access import ANYONE, INVESTIGATORS
 from genkend.cli.context import console, ctx_of, print_json, print_table
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
@@ -76,12 +76,11 @@ def register_members(case: typer.Typer) -> None:
         case_id: Annotated[str, typer.Argument(help="The case.")],
         account: Annotated[str, typer.Argument(help="The account to add.")],
     ) -> None:
-        """Make an account a member of a case (supervisors)."""
+        """Make an account a member of a case (its creator or a supervisor who is a member)."""
         context = ctx_of(ctx)
-        context.need("case member add", SUPERVISORS)
+        context.manage_members("case member add", case_id)
         ws = context.workspace()
         with ws.store.begin() as conn:
-            cases.get(conn, case_id)
             access.add_member(conn, ws.actor, case_id, account)
         console.print(f"{account} is a member of case {case_id}")
 
@@ -91,9 +90,9 @@ def register_members(case: typer.Typer) -> None:
         case_id: Annotated[str, typer.Argument(help="The case.")],
         account: Annotated[str, typer.Argument(help="The account to remove.")],
     ) -> None:
-        """Remove an account from a case (supervisors)."""
+        """Remove an account from a case (its creator or a supervisor who is a member)."""
         context = ctx_of(ctx)
-        context.need("case member remove", SUPERVISORS)
+        context.manage_members("case member remove", case_id)
         ws = context.workspace()
         with ws.store.begin() as conn:
             access.remove_member(conn, ws.actor, case_id, account)
@@ -105,9 +104,9 @@ def register_members(case: typer.Typer) -> None:
         case_id: Annotated[str, typer.Argument(help="The case.")],
         as_json: JsonFlag = False,
     ) -> None:
-        """The members of a case."""
+        """The members of a case (auditors; supervisors and admins who are members)."""
         context = ctx_of(ctx)
-        context.need("case member list", OVERSIGHT)
+        context.oversee("case member list", case_id)
         with context.workspace().store.read() as conn:
             cases.get(conn, case_id)
             found = access.members(conn, case_id)

@@ -41,6 +41,24 @@ class Context:
                 cases.get(conn, case, allow_erased=True)
         return access.require(ws.store, ws.actor, Need(action, roles, case))
 
+    def oversee(self, action: str, case: str) -> Account:
+        """Oversight records of one case: auditors for every case, supervisors and admins
+        for the cases they are members of."""
+        account = self.need(action, access.OVERSIGHT)
+        if account.roles & access.AUDITORS:
+            with self.workspace().store.read() as conn:
+                cases.get(conn, case, allow_erased=True)
+            return account
+        return self.need(action, access.OVERSIGHT, case)
+
+    def manage_members(self, action: str, case: str) -> Account:
+        """Membership is changed only by a member: the case's creator or a supervisor."""
+        ws = self.workspace()
+        with ws.store.read() as conn:
+            cases.get(conn, case)
+            need = access.membership_need(conn, ws.actor, case, action)
+        return access.require(ws.store, ws.actor, need)
+
     def effective(self) -> tuple[Path, Effective]:
         return resolve(self.home, self.flags)
 

@@ -60,11 +60,16 @@ def register(app: typer.Typer) -> None:
         _report([d.as_dict() for d in done], as_json)
 
     @group.command("list")
-    def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-        """Every gallery identity with its status and face count."""
-        ctx_of(ctx).need("gallery list", CONTENT_ROLES)
-        with ctx_of(ctx).workspace().store.read() as conn:
-            found = gallery.list_identities(conn)
+    def list_(
+        ctx: typer.Context,
+        case: Annotated[str, typer.Option("--case", help="The case the listing serves.")],
+        purpose: Annotated[str, typer.Option("--purpose", help="Why the gallery is read.")],
+        legal_basis: Annotated[str, typer.Option("--legal-basis", help="The legal basis.")],
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Every gallery identity with its status and face count (audited)."""
+        ctx_of(ctx).need("gallery list", CONTENT_ROLES, case)
+        found = gallery.consult(ctx_of(ctx).workspace(), case, purpose, legal_basis)
         if as_json:
             print_json(found)
             return

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from genkend import audit, hashing, oversight
+from genkend import access, audit, hashing, oversight
 from genkend.access import OVERSIGHT
 from genkend.cli.context import console, ctx_of, print_json, print_table
 from genkend.errors import WorkspaceError
@@ -29,11 +29,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Searches, refusals, identifications, denials, exports and erasures of a period."""
         context = ctx_of(ctx)
-        context.need("report usage", OVERSIGHT)
+        account = context.need("report usage", OVERSIGHT)
         within = oversight.period(start, end)
         ws = context.workspace()
         with ws.store.read() as conn:
-            report = oversight.usage(conn, within)
+            scope = access.audit_scope(conn, account)
+            report = oversight.usage(conn, within, scope)
         written = _write_html(html, oversight.render_html(report)) if html else None
         with ws.store.begin() as conn:
             # a report carries personal data out of the system: its making is recorded
@@ -45,6 +46,7 @@ def register(app: typer.Typer) -> None:
                 {
                     "from": within.start,
                     "to": within.end,
+                    "cases": "all" if scope is None else scope.as_detail(),
                     "file": str(html.absolute()) if html else None,
                     "sha256": written,
                 },

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from genkend import retention
+from genkend import cases, retention
 from genkend.access import ADMINS, SUPERVISORS
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
 from genkend.errors import UsageError
@@ -58,8 +58,12 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Erase all content of a case; its id, authorisations and audit chain stay
-        (admins and supervisors)."""
-        ctx_of(ctx).need("retention erase-case", ADMINS | SUPERVISORS)
+        (admins and supervisors who are members of the case)."""
+        context = ctx_of(ctx)
+        with context.workspace().store.read() as conn:
+            erased = cases.get(conn, case_id, allow_erased=True).status == retention.ERASED_STATUS
+        # an erased case has no members left; erasing it again is refused as a usage error
+        context.need("retention erase-case", ADMINS | SUPERVISORS, None if erased else case_id)
         if not yes:
             raise UsageError(f"erasing case {case_id} cannot be undone; repeat with --yes")
         done = retention.erase_case(ctx_of(ctx).workspace(), case_id, reason)

@@ -97,11 +97,14 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Argument(help="The account.")],
         password_stdin: PasswordStdin = True,
     ) -> None:
-        """Set an account's password (for the web and API), read from standard input."""
+        """Set an account's password (for the web and API), read from standard input.
+
+        Admins set it only for accounts that are members of no case."""
         context = ctx_of(ctx)
         ws = context.workspace()
         if ws.actor.name != name:
             context.need("user password", ADMINS)
+            access.require_outside_cases(ws.store, ws.actor, name, "user password")
         new = _password(password_stdin)
         if new is None:
             raise UsageError("give the password on standard input with --password-stdin")
@@ -115,11 +118,14 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Argument(help="The account.")],
         label: Annotated[str, typer.Option("--label", help="What the token is for.")],
     ) -> None:
-        """Issue an API token for scripts; it is shown once and stored only as a digest."""
+        """Issue an API token for scripts; it is shown once and stored only as a digest.
+
+        Admins issue one only for accounts that are members of no case."""
         context = ctx_of(ctx)
         ws = context.workspace()
         if ws.actor.name != name:
             context.need("user token", ADMINS)
+            access.require_outside_cases(ws.store, ws.actor, name, "user token")
         with ws.store.begin() as conn:
             issued = access.issue_token(conn, ws.actor, name, label)
         sys.stdout.write(issued + "\n")
