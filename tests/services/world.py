@@ -119,7 +119,7 @@ def build_world(root: Path) -> World:
             "media": _json(home, TESTER, "media", "list", "--case", CASE)[0]["id"],
             "cluster": _json(home, TESTER, "clusters", "list", "--case", CASE)[0]["id"],
             "authorisation": _json(home, TESTER, "authorisation", "list", "--case", CASE)[0]["id"],
-            "identity": _json(home, TESTER, "gallery", "list")[0]["id"],
+            "identity": _json(home, TESTER, "gallery", "list", "--case", CASE, *why)[0]["id"],
             "candidate": _json(home, REVIEWER, "review", "list", "--case", CASE)[0]["id"],
         }
     return World(home, files, ids)
