@@ -4,6 +4,7 @@ and a workspace that other accounts can read, write or enter is refused."""
 from __future__ import annotations
 
 import os
+import pwd
 import re
 import stat
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from sqlalchemy import text
 
 from genkend.errors import WorkspaceError
 from genkend.index import build_float_index
+from genkend.settings import SETTINGS_FILE
 from genkend.store import SQLITE_FILE
 from genkend.workspace import open_workspace
 
@@ -86,3 +88,74 @@ def test_store_files_left_readable_are_tightened(home: Path) -> None:
     (home / SQLITE_FILE).chmod(0o644)
     open_workspace(home, {}, env={}).close()
     assert mode(home / SQLITE_FILE) == 0o600
+
+
+# Ownership: mode bits alone do not keep another account out of a workspace it owns.
+# The tests run as root here; as any other account they cannot give a file away.
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="giving a file to another account (chown) needs root"
+)
+
+
+def other_uid() -> int:
+    return pwd.getpwnam("nobody").pw_uid
+
+
+@needs_root
+def test_workspace_owned_by_another_account_is_refused(home: Path) -> None:
+    home.mkdir(mode=0o700)
+    os.chown(home, other_uid(), -1)
+    with pytest.raises(WorkspaceError, match="owned by another account"):
+        open_workspace(home, {}, env={})
+    assert not (home / SQLITE_FILE).exists()  # refused before anything was written
+
+
+@needs_root
+@pytest.mark.parametrize(
+    "name", [SQLITE_FILE, f"{SQLITE_FILE}-wal", f"{SQLITE_FILE}-shm", SETTINGS_FILE, "indexes"]
+)
+def test_file_in_workspace_owned_by_another_account_is_refused(home: Path, name: str) -> None:
+    open_workspace(home, {}, env={}).close()
+    planted = home / name
+    if not planted.exists():
+        if name == "indexes":
+            planted.mkdir(mode=0o700)
+        else:
+            planted.write_text("")
+    os.chown(planted, other_uid(), -1)
+    with pytest.raises(WorkspaceError, match=re.escape(f"{planted} is owned by another account")):
+        open_workspace(home, {}, env={})
+
+
+@needs_root
+def test_database_elsewhere_owned_by_another_account_is_refused(home: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "other.sqlite"
+    open_workspace(home, {"db": f"sqlite:///{elsewhere}"}, env={}).close()
+    os.chown(elsewhere, other_uid(), -1)
+    with pytest.raises(WorkspaceError, match="owned by another account"):
+        open_workspace(home, {"db": f"sqlite:///{elsewhere}"}, env={})
+
+
+@pytest.mark.parametrize("unsafe", [0o620, 0o602, 0o666])
+def test_settings_file_others_can_change_is_refused(
+    home: Path, tmp_path: Path, unsafe: int
+) -> None:
+    """Whoever can change genkend.toml can point the database somewhere they read."""
+    open_workspace(home, {}, env={}).close()
+    redirect = tmp_path / "theirs.sqlite"
+    (home / SETTINGS_FILE).write_text(f'db = "sqlite:///{redirect}"\n')
+    (home / SETTINGS_FILE).chmod(unsafe)
+    with pytest.raises(WorkspaceError, match=re.escape(f"chmod 600 {home / SETTINGS_FILE}")):
+        open_workspace(home, {}, env={})
+    assert not redirect.exists()
+
+
+@needs_root
+def test_cli_refuses_a_workspace_owned_by_another_account(cli: Any, home: Path) -> None:
+    assert cli("case", "create", "C1", "--title", "t").code == 0
+    os.chown(home, other_uid(), -1)
+    for command in (("case", "list"), ("settings",)):
+        result = cli(*command)
+        assert result.code == 1, command
+        assert result.err.startswith(f"genkend: error: workspace {home} is owned by another")
+        assert result.err.count("\n") == 1

@@ -2,12 +2,14 @@
 
 Each noun has its own module that registers its commands on the root app. Errors a user
 can cause (``GenkendError``) become one line on stderr and exit code 1 (2 for usage
-errors); anything else is a bug and keeps its traceback.
+errors); anything else is a bug and keeps its traceback. That line and every warning
+logged on the way are shown with their control characters made visible, like all output.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,7 +34,7 @@ from genkend.cli import (
     settings_cmd,
     user_cmd,
 )
-from genkend.cli.context import Context
+from genkend.cli.context import Context, shown
 from genkend.errors import GenkendError
 
 app = typer.Typer(
@@ -87,10 +89,11 @@ for module in (
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
     _one_faiss_thread()
+    _visible_warnings()
     try:
         _command().main(args=argv, prog_name="genkend")
     except GenkendError as exc:
-        sys.stderr.write(f"genkend: error: {exc}\n")
+        sys.stderr.write(f"genkend: error: {shown(exc)}\n")
         return exc.exit_code
     except SystemExit as exc:
         # Typer (click) exits by itself: 0, 1 from typer.Exit(1), 2 for usage errors.
@@ -110,6 +113,25 @@ def _one_faiss_thread() -> None:
     import faiss
 
     faiss.omp_set_num_threads(1)
+
+
+class _VisibleWarnings(logging.Handler):
+    """Warnings to stderr as logging's last resort printed them, but with a file name
+    in one unable to steer the terminal; always the current stderr, which tests and
+    embedding programs replace."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(shown(self.format(record)) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+_WARNINGS = _VisibleWarnings(logging.WARNING)
+
+
+def _visible_warnings() -> None:
+    logging.getLogger().addHandler(_WARNINGS)  # once: addHandler ignores a repeat
 
 
 def run() -> None:

@@ -8,7 +8,7 @@ import typer
 
 from genkend import access, audit, oversight
 from genkend.access import OVERSIGHT
-from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
+from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
 from genkend.errors import UsageError
 
 
@@ -29,7 +29,7 @@ def _print_search_check(searches: oversight.SearchCheck) -> None:
         )
         return
     for problem in searches.problems:
-        err_console.print(f"search check FAILED: {problem.message}", style="bold red")
+        err_console.print(f"search check FAILED: {shown(problem.message)}", style="bold red")
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ import typer
 
 from genkend import access, cases
 from genkend.access import ANYONE, INVESTIGATORS
-from genkend.cli.context import console, ctx_of, print_json, print_table
+from genkend.cli.context import console, ctx_of, print_json, print_table, shown
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         ctx_of(ctx).need("case create", INVESTIGATORS)
         ws = ctx_of(ctx).workspace()
         created = cases.create(ws.store, ws.actor, case_id, title, description)
-        console.print(f"created case {created.id}: {created.title}")
+        console.print(f"created case {created.id}: {shown(created.title)}")
 
     @case.command("list")
     def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
             print_json(found.as_dict())
             return
         for key, value in found.as_dict().items():
-            console.print(f"{key:12} {value}")
+            console.print(f"{key:12} {shown(value)}")
 
 
 def register_members(case: typer.Typer) -> None:

@@ -1,4 +1,12 @@
-"""What every command receives: the global options and a lazily opened workspace."""
+"""What every command receives: the global options and a lazily opened workspace, and
+the consoles and helpers every command renders with.
+
+Invariant: text reaches the terminal literally. The consoles parse no Rich markup and no
+emoji codes, and every string they print has its control characters made visible
+(``shown``), so file names, titles and other stored or evidence-derived text cannot
+restyle, hide or overwrite output; only genkend's own line breaks are kept. ``--json``
+output is lossless JSON with those characters escaped.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from genkend import access, cases
 from genkend.access import Account, Need
@@ -73,18 +82,51 @@ def ctx_of(ctx: typer.Context) -> Context:
     return obj
 
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(highlight=False, soft_wrap=True, stderr=True)
+class Terminal(Console):
+    """A Rich console that takes text literally (see the module's invariant)."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        super().__init__(highlight=False, soft_wrap=True, markup=False, emoji=False, stderr=stderr)
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        super().print(*(_lines(o) if isinstance(o, str) else o for o in objects), **options)
+
+
+console = Terminal()
+err_console = Terminal(stderr=True)
+
+
+def _lines(text: str) -> str:
+    return "\n".join(shown(line) for line in text.split("\n"))
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    # json leaves DEL, C1 codes (0x9b is CSI) and bidirectional overrides raw; escaping
+    # them the JSON way (\u009b) keeps the document identical for a parser.
+    text = "".join(c if c.isprintable() or c == "\n" else json.dumps(c)[1:-1] for c in text)
+    sys.stdout.write(text + "\n")
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(shown(title)), title_justify="left")
     for column in columns:
-        table.add_column(column)
+        table.add_column(Text(shown(column)))
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(Text(shown(v)) for v in row))
     console.print(table)
+
+
+def shown(value: object) -> str:
+    """``value`` as one line of text that cannot steer a terminal.
+
+    Control and other invisible characters (ESC, BEL, C1 codes, bidirectional overrides,
+    zero-width and line separators, even tab and newline) appear as the Python escape of
+    their code point (``\\x1b``, ``\\u202e``), so a hostile file name can neither retitle
+    the window, erase a line nor hide text, and the investigator still sees every
+    character of the real name.
+    """
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)

@@ -9,7 +9,7 @@ import typer
 
 from genkend import gallery, search
 from genkend.access import CONTENT_ROLES, INVESTIGATORS, SUPERVISORS
-from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
+from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
 from genkend.ingest import face_options
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
@@ -157,6 +157,6 @@ def _report(done: list[dict[str, Any]], as_json: bool) -> None:
         print_json(done)
         return
     for item in done:
-        console.print(f"{item['label']}: enrolled {len(item['enrolled'])} face(s)")
+        console.print(f"{shown(item['label'])}: enrolled {len(item['enrolled'])} face(s)")
         for path, why in item["failed"].items():
-            err_console.print(f"  not enrolled: {path}: {why}")
+            err_console.print(f"  not enrolled: {shown(path)}: {shown(why)}")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from genkend.access import ANYONE, INVESTIGATORS, SUPERVISORS
-from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
+from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
 from genkend.hashsets import FORMATS
 from genkend.hashsets.library import import_file, list_sets
 
@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
             f"({result.format}), {result.problem_count} problem(s)"
         )
         for problem in result.problems[:SHOWN_PROBLEMS]:
-            err_console.print(f"  {problem.position}: {problem.message}")
+            err_console.print(f"  {shown(problem.position)}: {shown(problem.message)}")
         if result.problem_count > SHOWN_PROBLEMS:
             err_console.print(
                 f"  ... and {result.problem_count - SHOWN_PROBLEMS} more "

@@ -8,7 +8,7 @@ import typer
 
 from genkend import cases, catalog
 from genkend.access import CONTENT_ROLES
-from genkend.cli.context import console, ctx_of, print_json, print_table
+from genkend.cli.context import console, ctx_of, print_json, print_table, shown
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
             print_json(found)
             return
         for key, value in found.items():
-            console.print(f"{key:16} {value}")
+            console.print(f"{key:16} {shown(value)}")
 
 
 def _where(locations: list[dict[str, object]]) -> str:
