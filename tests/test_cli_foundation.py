@@ -127,3 +127,12 @@ def test_console_script_runs(tmp_path: Path) -> None:
         done = subprocess.run([*base, *args], capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stderr
     assert (tmp_path / "ws").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_domain_error_naming_a_field_is_shown_with_its_flag() -> None:
+    from genkend.cli import _in_cli_words
+    from genkend.errors import InvalidField
+
+    error = InvalidField("max_distance", "must be at least 0")
+    assert str(error) == "max_distance must be at least 0"
+    assert _in_cli_words(error) == "--max-distance must be at least 0"

@@ -6,6 +6,7 @@ else that escapes is a bug and keeps its traceback.
 
     GenkendError
     ├── UsageError                 wrong arguments or options (exit 2)
+    │   └── InvalidField           one named field has a bad value (shells name the flag)
     ├── SettingsError              a setting has a bad value or an unknown name
     ├── WorkspaceError             workspace folder missing, unwritable or unsafe
     ├── StoreError                 the database cannot be used
@@ -40,6 +41,19 @@ class UsageError(GenkendError):
     """Wrong arguments or options."""
 
     exit_code = 2
+
+
+class InvalidField(UsageError):
+    """One field of a request has a bad value: ``InvalidField("k", "must be at least 1")``.
+
+    The domain names its own fields, never a shell's flags; a shell shows ``field`` in
+    its own words (the CLI as ``--k``).
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field} {problem}")
+        self.field = field
+        self.problem = problem
 
 
 class SettingsError(GenkendError):

@@ -35,7 +35,7 @@ from genkend.cli import (
     user_cmd,
 )
 from genkend.cli.context import Context, shown
-from genkend.errors import GenkendError
+from genkend.errors import GenkendError, InvalidField
 
 app = typer.Typer(
     name="genkend",
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _command().main(args=argv, prog_name="genkend")
     except GenkendError as exc:
-        sys.stderr.write(f"genkend: error: {shown(exc)}\n")
+        sys.stderr.write(f"genkend: error: {shown(_in_cli_words(exc))}\n")
         return exc.exit_code
     except SystemExit as exc:
         # Typer (click) exits by itself: 0, 1 from typer.Exit(1), 2 for usage errors.
@@ -113,6 +113,13 @@ def _one_faiss_thread() -> None:
     import faiss
 
     faiss.omp_set_num_threads(1)
+
+
+def _in_cli_words(exc: GenkendError) -> str:
+    """A domain error in the command line's words: a field is named by its flag."""
+    if isinstance(exc, InvalidField):
+        return f"--{exc.field.replace('_', '-')} {exc.problem}"
+    return str(exc)
 
 
 class _VisibleWarnings(logging.Handler):

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from genkend import access, cases
 from genkend.access import Account, Need
+from genkend.services.session import Session
 from genkend.settings import Effective
 from genkend.workspace import Workspace, open_workspace, resolve
 
@@ -67,6 +68,11 @@ class Context:
             cases.get(conn, case)
             need = access.membership_need(conn, ws.actor, case, action)
         return access.require(ws.store, ws.actor, need)
+
+    def session(self) -> Session:
+        """The local operator acting as the account named by --user (or the OS login)."""
+        ws = self.workspace()
+        return Session(ws, ws.actor)
 
     def effective(self) -> tuple[Path, Effective]:
         return resolve(self.home, self.flags)

@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from genkend import cases, catalog
-from genkend.access import CONTENT_ROLES
 from genkend.cli.context import console, ctx_of, print_json, print_table, shown
+from genkend.services import media
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -28,14 +27,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """One entry per distinct file content, with every location and hit."""
-        ctx_of(ctx).need("media list", CONTENT_ROLES, case)
-        with ctx_of(ctx).workspace().store.read() as conn:
-            cases.get(conn, case)
-            found = [
-                m
-                for m in catalog.list_media(conn, case)
-                if status is None or m.get("status") == status
-            ]
+        found = media.list_media(ctx_of(ctx).session(), case, status)
         if as_json:
             print_json(found)
             return
@@ -64,12 +56,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Everything known about one file content."""
-        context = ctx_of(ctx)
-        with context.workspace().store.read() as conn:
-            case = catalog.case_of(conn, media_id)
-        context.need("media show", CONTENT_ROLES, case)
-        with context.workspace().store.read() as conn:
-            found = catalog.show_media(conn, media_id)
+        found = media.show(ctx_of(ctx).session(), media_id)
         if as_json:
             print_json(found)
             return

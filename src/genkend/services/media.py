@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from genkend import catalog
+from genkend import cases, catalog
 from genkend.access import CONTENT_ROLES
 from genkend.services.registry import CaseOf, service
 from genkend.services.session import Session
@@ -23,6 +23,7 @@ def _case_of_media(session: Session, media_id: int) -> str:
 def list_media(session: Session, case_id: str, status: str | None = None) -> list[dict[str, Any]]:
     """The case's media, optionally only those of one triage ``status``."""
     with session.store.read() as conn:
+        cases.get(conn, case_id)  # an erased case has no media to list
         return [
             m
             for m in catalog.list_media(conn, case_id)
