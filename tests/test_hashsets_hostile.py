@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import tracemalloc
 from pathlib import Path
@@ -98,6 +100,28 @@ def test_an_overlong_json_key_is_refused(tmp_path: Path) -> None:
         read_all(path)
 
 
+@pytest.mark.parametrize("where", ["Category", "MediaID", "Extra"])
+def test_a_number_of_thousands_of_digits_is_refused_not_a_crash(tmp_path: Path, where: str) -> None:
+    # ijson's C parser cannot turn 5,000 digits into an int (Python's limit is 4,300):
+    # building records with it crashed the process (SIGSEGV). A subprocess, so that a
+    # crash fails this test instead of ending the test run.
+    path = write(tmp_path / "n.json", f'{{"value":[{{"MD5":"{MD5}","{where}":{"7" * 5000}}}]}}')
+    script = (
+        "import sys\n"
+        "from genkend import hashsets\n"
+        "from genkend.errors import HashSetError\n"
+        "try:\n"
+        "    list(hashsets.read(sys.argv[1]))\n"
+        "except HashSetError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == (f"{path} is refused: it holds a number of more than 4300 digits")
+
+
 def test_ordinary_nesting_of_real_exports_is_read(tmp_path: Path) -> None:
     # Cases in value, media in cases, alternative hashes in media: the deepest real layout.
     doc = {
@@ -119,7 +143,7 @@ def test_ordinary_nesting_of_real_exports_is_read(tmp_path: Path) -> None:
         ("1.5", "Category 1.5 is not a whole number"),
         ("true", "Category True is not a whole number"),
         ('"\u00b2"', "Category '\u00b2' is not a whole number"),
-        ('"' + "9" * 5000 + '"', "is not a category number"),
+        ('"' + "9" * 20 + '"', "is not a category number"),
         ("[1]", "Category [1] is not a whole number"),
     ],
 )
@@ -229,6 +253,12 @@ def test_a_line_without_end_is_refused_in_bounded_memory(tmp_path: Path, fmt: st
     assert isinstance(problem, ParseProblem) and "longer than" in problem.message
     assert isinstance(entry, HashSetEntry) and entry.md5 == MD5
     assert peak < 6 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_an_icse_header_without_end_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "h.csv", "MD5;" + "x" * (2 * 2**20) + f"\n{MD5}\n")
+    with pytest.raises(HashSetError, match=r"its header line is longer than 1048576 characters"):
+        read_all(path, "icse")
 
 
 @pytest.mark.parametrize("fmt", ["icse", "plain"])

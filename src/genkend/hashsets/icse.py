@@ -73,7 +73,12 @@ def read(path: Path) -> Iterator[HashSetEntry | ParseProblem]:
         io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="") as text,
     ):
         lines = bounded_lines(text)
-        header_line = next(lines, "") or ""
+        header_line = next(lines, "")
+        if header_line is None:
+            raise HashSetError(
+                f"{path} is not an ICSE export: its header line is longer than {MAX_LINE} "
+                "characters"
+            )
         delimiter = delimiter_of(header_line)
         header = next(csv.reader([header_line], delimiter=delimiter), [])
         columns = _column_indexes(header, path)

@@ -21,11 +21,15 @@ exporters and importers in sepinf-inc/IPED (iped/engine/hashdb/HashDBTool.java,
 readProjectVIC) and the Clees4All VICS writer, because Project VIC publishes the model
 only under agreement.
 
-The file is read twice, both times as a stream: a first pass reads JSON events only
-until it finds where the media records are (the path of the first ``Media`` list or of
-the first media record), the second hands that path to ijson's C parser, which builds
-one record at a time. Memory stays flat however many records there are. A file is read
-in the one layout its first media list shows; VICS exporters write one layout per file.
+The file is read as a stream, three times. A first pass refuses a run of digits
+longer than Python's ``int`` reads (ijson's C parser crashes on one); a second reads
+JSON events only until it finds where the media records are (the path of the first
+``Media`` list or of the first media record); the third builds one record at a time
+at that path. Both parsing passes refuse JSON nested deeper than ``MAX_DEPTH`` levels
+or with a key longer than ``MAX_KEY``: ijson builds every event's path from the keys
+above it, so memory stays that of one record, however many records there are and
+however the file is built. A file is read in the one layout its first media list
+shows; VICS exporters write one layout per file.
 
 Invariant: every media record becomes exactly one ``HashSetEntry`` or one
 ``ParseProblem`` (plus a ``ParseProblem`` for each part of a usable record that was
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -62,6 +67,7 @@ _MEDIA_MARKERS = frozenset(
 # Real VICS files nest fewer than 10 levels and use keys of a few dozen characters.
 MAX_DEPTH = 64
 MAX_KEY = 256
+_SCAN_BYTES = 2**20
 _OPENS = frozenset({"start_map", "start_array"})
 _CLOSES = frozenset({"end_map", "end_array"})
 _KINDS = {
@@ -81,6 +87,7 @@ def read(path: Path) -> Iterator[HashSetEntry | ParseProblem]:
     """Every media record of a VICS file, as entries and problems, in file order."""
     with open_binary(path) as stream:
         start = stream.tell()
+        _refuse_long_numbers(stream, path)
         prefix = _media_prefix(stream, path)
         if prefix is None:
             log.warning("VICS file %s holds no media records", path)
@@ -129,6 +136,26 @@ def _events(stream: BinaryIO, path: Path) -> Iterator[tuple[str, Any]]:
                 f"(at most {MAX_KEY}): {fields.shorten(value)!r}"
             )
         yield event, value
+
+
+def _refuse_long_numbers(stream: BinaryIO, path: Path) -> None:
+    """``HashSetError`` if the file holds more digits in a row than Python's ``int`` reads.
+
+    ijson's C parser turns such a number into a pending ValueError that surfaces at
+    some later point, or crashes the process (SIGSEGV) when it builds records, so the
+    file is searched for such a run before it is parsed. No VICS value has one.
+    """
+    limit = sys.get_int_max_str_digits()
+    if limit == 0:
+        return
+    run = re.compile(rb"[0-9]{%d}" % (limit + 1))
+    start, tail = stream.tell(), b""
+    while chunk := stream.read(_SCAN_BYTES):
+        window = tail + chunk
+        if run.search(window):
+            raise HashSetError(f"{path} is refused: it holds a number of more than {limit} digits")
+        tail = window[-limit:]
+    stream.seek(start)
 
 
 def _media_prefix(stream: BinaryIO, path: Path) -> str | None:
