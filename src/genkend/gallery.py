@@ -20,9 +20,11 @@ from sqlalchemy import Connection, func, insert, select
 
 from genkend import audit, hashing
 from genkend.access import require_purpose
+from genkend.analysis import IMAGE_READ_LIMIT
 from genkend.clock import utc_now_text
 from genkend.errors import MediaError, NotFound, UsageError
 from genkend.faces.pipeline import FaceOptions, faces_in_file, largest
+from genkend.input_files import read_whole
 from genkend.store.schema import clusters, faces, gallery_faces, gallery_identities
 from genkend.workspace import Workspace
 
@@ -65,7 +67,7 @@ def enroll(
     prepared, failed = [], {}
     for path in images:
         try:
-            data = path.read_bytes()
+            data = read_whole(path, IMAGE_READ_LIMIT)
             backend, found = faces_in_file(data, options, ws.settings.max_pixels)
         except (OSError, MediaError) as exc:
             failed[str(path)] = getattr(exc, "strerror", None) or str(exc)

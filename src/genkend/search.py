@@ -27,10 +27,12 @@ from sqlalchemy import Connection, func, insert, select
 
 from genkend import audit, authorisations, cases, gallery, hashing, review
 from genkend.access import member_cases, require_purpose
+from genkend.analysis import IMAGE_READ_LIMIT
 from genkend.clock import utc_now_text
 from genkend.errors import MediaError, PermissionDenied, UsageError
 from genkend.faces.pipeline import FaceOptions, faces_in_file, largest
 from genkend.index import FlatFloatIndex, HnswFloatIndex, build_float_index, load_float_index
+from genkend.input_files import read_whole
 from genkend.metrics.calibration import Calibration
 from genkend.store.schema import (
     calibrations,
@@ -103,7 +105,7 @@ def run(ws: Workspace, options: FaceOptions, request: Request) -> Result:
             )
         raise
     try:
-        data = request.image.read_bytes()
+        data = read_whole(request.image, IMAGE_READ_LIMIT)
     except OSError as exc:
         raise UsageError(f"cannot read probe {request.image}: {exc.strerror or exc}") from exc
     try:

@@ -37,7 +37,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
-        """Import a hash set; bad items are reported with their position, the rest imports."""
+        """Import a hash set; bad items are reported with their position, the rest imports.
+
+        A file with no usable entry is refused, and so is one that is not a regular file
+        or is hostile (JSON nested deeper than 64 levels, a JSON key over 256 characters).
+        """
         ctx_of(ctx).need("hashset import", INVESTIGATORS | SUPERVISORS)
         ws = ctx_of(ctx).workspace()
         result = import_file(ws.store, ws.actor, file, name, fmt, non_pertinent)

@@ -31,9 +31,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from genkend import media
+from genkend.analysis import IMAGE_READ_LIMIT
 from genkend.errors import FaceError, MediaError, UsageError
 from genkend.evaluate.dataset import LabelledImage
 from genkend.faces import DetectedFace, FaceBackend, open_backend
+from genkend.input_files import read_whole
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +245,8 @@ def _enrol_in_worker(path: Path, max_side: int, max_pixels: int) -> _Outcome:
 
 def _enrol_one(backend: FaceBackend, path: Path, max_side: int, max_pixels: int) -> _Outcome:
     try:
-        decoded = media.decode(path.read_bytes(), max_pixels=max_pixels, max_side=max_side)
+        data = read_whole(path, IMAGE_READ_LIMIT)
+        decoded = media.decode(data, max_pixels=max_pixels, max_side=max_side)
     except MediaError as exc:
         return _Outcome(0, None, None, str(exc))
     except OSError as exc:

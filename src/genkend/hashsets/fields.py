@@ -20,6 +20,11 @@ DIGEST_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
 # Plain lists carry no column names, so the length of a digest names its algorithm.
 ALGORITHM_BY_LENGTH = {length: name for name, length in DIGEST_LENGTHS.items()}
 PDQ_HEX_LENGTH = 64
+# Categories are small numbers in every scheme; the cap keeps them within the store's
+# INTEGER column on SQLite and PostgreSQL alike.
+MAX_CATEGORY = 2**31 - 1
+# Longest piece of a bad value quoted back in a message.
+SHOWN = 80
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _TRUE = frozenset({"true", "1", "yes", "y"})
@@ -45,7 +50,9 @@ def digest(value: object, algorithm: str) -> str | None:
         return None
     expected = DIGEST_LENGTHS[algorithm]
     if len(text) != expected or not is_hex(text):
-        raise FieldError(f"{algorithm.upper()} {value!r} is not {expected} hexadecimal characters")
+        raise FieldError(
+            f"{algorithm.upper()} {shorten(repr(value))} is not {expected} hexadecimal characters"
+        )
     return text
 
 
@@ -55,7 +62,9 @@ def pdq(value: object) -> bytes:
         raise FieldError(f"PDQ must be text, not {_type_name(value)}")
     text = value.strip()
     if len(text) != PDQ_HEX_LENGTH or not is_hex(text):
-        raise FieldError(f"PDQ {value!r} is not {PDQ_HEX_LENGTH} hexadecimal characters")
+        raise FieldError(
+            f"PDQ {shorten(repr(value))} is not {PDQ_HEX_LENGTH} hexadecimal characters"
+        )
     return bytes.fromhex(text)
 
 
@@ -76,32 +85,31 @@ def flag(value: object, name: str) -> bool | None:
             return True
         if text in _FALSE:
             return False
-    raise FieldError(f"{name} {value!r} is not a yes/no value")
+    raise FieldError(f"{name} {shorten(repr(value))} is not a yes/no value")
 
 
 def category(value: object) -> int | None:
-    """A category number (0 or more); ``None`` when absent or empty."""
-    if value is None:
+    """A category number (0 to ``MAX_CATEGORY``); ``None`` when absent or empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    shown = shorten(str(value) if isinstance(value, Decimal) else repr(value))
+    number: int | Decimal | None = None
     # bool is a subclass of int in Python, but ``true`` is no category.
-    if isinstance(value, bool):
-        raise FieldError(f"Category {value!r} is not a whole number")
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, Decimal) and value == value.to_integral_value():
-        number = int(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        if not text.isdigit():
-            raise FieldError(f"Category {value!r} is not a whole number")
-        number = int(text)
-    else:
-        raise FieldError(f"Category {value!r} is not a whole number")
+    elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        # Compared as a Decimal: int(Decimal("1e999999")) would build a huge number.
+        number = value
+    # str.isdigit() is also true for "²" and other digits that int() refuses.
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = Decimal(value.strip())
+    if number is None:
+        raise FieldError(f"Category {shown} is not a whole number")
     if number < 0:
-        raise FieldError(f"Category {value!r} is negative")
-    return number
+        raise FieldError(f"Category {shown} is negative")
+    if number > MAX_CATEGORY:
+        raise FieldError(f"Category {shown} is not a category number (0 to {MAX_CATEGORY})")
+    return int(number)
 
 
 def text(value: object, name: str) -> str | None:
@@ -113,9 +121,17 @@ def text(value: object, name: str) -> str | None:
     if isinstance(value, (int, Decimal)):
         return str(value)
     if isinstance(value, str):
+        # PostgreSQL text cannot hold NUL, and no name of a file or series has one.
+        if "\x00" in value:
+            raise FieldError(f"{name} contains a NUL character")
         stripped = value.strip()
         return stripped or None
     raise FieldError(f"{name} must be text, not {_type_name(value)}")
+
+
+def shorten(text: str) -> str:
+    """``text`` cut to ``SHOWN`` characters, for quoting a hostile value in a message."""
+    return text if len(text) <= SHOWN else text[:SHOWN] + "..."
 
 
 def _type_name(value: object) -> str:

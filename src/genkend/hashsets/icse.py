@@ -34,7 +34,7 @@ from pathlib import Path
 from genkend.errors import HashSetError
 from genkend.hashsets import fields
 from genkend.hashsets.fields import FieldError
-from genkend.hashsets.files import open_binary
+from genkend.hashsets.files import MAX_LINE, bounded_lines, open_binary
 from genkend.records import HashSetEntry, ParseProblem
 
 log = logging.getLogger(__name__)
@@ -72,21 +72,53 @@ def read(path: Path) -> Iterator[HashSetEntry | ParseProblem]:
         open_binary(path) as binary,
         io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="") as text,
     ):
-        header_line = text.readline()
+        lines = bounded_lines(text)
+        header_line = next(lines, "")
+        if header_line is None:
+            raise HashSetError(
+                f"{path} is not an ICSE export: its header line is longer than {MAX_LINE} "
+                "characters"
+            )
         delimiter = delimiter_of(header_line)
         header = next(csv.reader([header_line], delimiter=delimiter), [])
         columns = _column_indexes(header, path)
-        rows = csv.reader(text, delimiter=delimiter)
-        line = 2
-        for row in rows:
-            if any(cell.strip() for cell in row):
-                result = _row(row, columns, len(header), f"line {line}")
-                problems += isinstance(result, ParseProblem)
-                entries += isinstance(result, HashSetEntry)
-                yield result
-            # csv counts the lines it has read; a quoted cell may span several.
-            line = rows.line_num + 2
+        for result in _rows(lines, delimiter, columns, len(header)):
+            problems += isinstance(result, ParseProblem)
+            entries += isinstance(result, HashSetEntry)
+            yield result
     log.info("ICSE export %s: %d entries, %d problems", path, entries, problems)
+
+
+def _rows(
+    lines: Iterator[str | None], delimiter: str, columns: dict[str, int], width: int
+) -> Iterator[HashSetEntry | ParseProblem]:
+    """Each data row's entry or problem; a blank line is no row, ``;;;`` is a problem."""
+    # csv reads one string per physical line; an over-long one is handed over blank
+    # and remembered by csv's line count.
+    overlong: set[int] = set()
+    rows = csv.reader(_blank_overlong(lines, overlong), delimiter=delimiter)
+    position = "line 2"
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield ParseProblem(position, f"{exc}; row not imported")
+        else:
+            if rows.line_num in overlong:
+                yield ParseProblem(position, f"longer than {MAX_LINE} characters; not imported")
+            elif row:
+                yield _row(row, columns, width, position)
+        # csv counts the lines it has read; a quoted cell may span several.
+        position = f"line {rows.line_num + 2}"
+
+
+def _blank_overlong(lines: Iterator[str | None], overlong: set[int]) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        if line is None:
+            overlong.add(number)
+        yield "\n" if line is None else line
 
 
 def _column_indexes(header: list[str], path: Path) -> dict[str, int]:

@@ -2,7 +2,8 @@
 
 An import is one transaction: the set, all its usable entries, and its
 ``hashset.import`` audit event (with the count and the first problems) are committed
-together or not at all. Invariants: a set's name is unique; importing the same file
+together or not at all. Invariants: a set's name is unique; a file with no usable
+entry is refused (``HashSetError``), never registered as an empty set; importing the same file
 under the same name again changes nothing (idempotent, recognised by the file's
 SHA-256); a different file under an existing name is refused, so hits recorded against
 a set always refer to the entries they were found with.
@@ -22,6 +23,7 @@ from genkend import audit, hashing
 from genkend.clock import utc_now_text
 from genkend.errors import AlreadyExists, HashSetError
 from genkend.hashsets import PROJECT_VIC_US, detect_format, read
+from genkend.hashsets.files import open_raw
 from genkend.records import Actor, HashSetEntry, ParseProblem
 from genkend.store import Store
 from genkend.store.schema import hash_set_entries, hash_sets
@@ -67,11 +69,11 @@ def import_file(
     or application files, like NSRL), whatever the file says.
     """
     path = Path(path)
-    try:
-        with path.open("rb") as stream:
+    with open_raw(path) as stream:
+        try:
             file_sha256 = hashing.digest(stream).sha256
-    except OSError as exc:
-        raise HashSetError(f"cannot read hash set {path}: {exc.strerror or exc}") from exc
+        except OSError as exc:
+            raise HashSetError(f"cannot read hash set {path}: {exc.strerror or exc}") from exc
     fmt = fmt or detect_format(path)
     with store.begin() as conn:
         existing = conn.execute(select(hash_sets).where(hash_sets.c.name == name)).first()
@@ -111,6 +113,9 @@ def import_file(
         if non_pertinent:
             entries = (_irrelevant(e) for e in entries)
         _insert_entries(conn, set_id, entries, result)
+        if result.entries == 0:
+            # Raised inside the transaction, so the empty set is never registered.
+            raise HashSetError(_no_entry(path, result))
         conn.execute(
             hash_sets.update()
             .where(hash_sets.c.id == set_id)
@@ -157,6 +162,14 @@ def _insert_entries(
     if rows:
         conn.execute(insert(hash_set_entries), rows)
         result.entries += len(rows)
+
+
+def _no_entry(path: Path, result: ImportResult) -> str:
+    first = result.problems[0] if result.problems else None
+    problems = f"{result.problem_count} problem(s)" + (
+        f", first at {first.position}: {first.message}" if first else ""
+    )
+    return f"{path} has no usable entry ({problems}); no hash set imported"
 
 
 def _irrelevant(item: HashSetEntry | ParseProblem) -> HashSetEntry | ParseProblem:

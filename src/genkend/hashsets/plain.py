@@ -21,25 +21,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from genkend.hashsets import fields
-from genkend.hashsets.files import decode_line, open_binary
+from genkend.hashsets.files import MAX_LINE, bounded_lines, decode_line, open_binary
 from genkend.records import HashSetEntry, ParseProblem
 
 log = logging.getLogger(__name__)
 
 _UNESCAPE = {"\\\\": "\\", "\\n": "\n", "\\r": "\r"}
-_SHOWN = 80
 
 
 def read(path: Path) -> Iterator[HashSetEntry | ParseProblem]:
     """Every digest line of a plain list, as entries and problems, in file order."""
     entries = problems = 0
     with open_binary(path) as stream:
-        for number, raw in enumerate(stream, start=1):
-            line = decode_line(raw)
-            stripped = line.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            result = parse_line(line, f"line {number}")
+        for number, raw in enumerate(bounded_lines(stream), start=1):
+            if raw is None:
+                result: HashSetEntry | ParseProblem = ParseProblem(
+                    f"line {number}", f"longer than {MAX_LINE} bytes; line not imported"
+                )
+            else:
+                line = decode_line(raw)
+                stripped = line.strip()
+                if not stripped or stripped.startswith("#"):
+                    continue
+                result = parse_line(line, f"line {number}")
             if isinstance(result, ParseProblem):
                 problems += 1
             else:
@@ -50,6 +54,9 @@ def read(path: Path) -> Iterator[HashSetEntry | ParseProblem]:
 
 def parse_line(line: str, position: str) -> HashSetEntry | ParseProblem:
     """One non-blank, non-comment line of a plain list."""
+    if "\x00" in line:
+        # PostgreSQL text cannot hold NUL, and no digest or file name has one.
+        return ParseProblem(position, "contains a NUL character; line not imported")
     escaped = line.startswith("\\")
     body = line[1:] if escaped else line.lstrip()
     digest_text, _, rest = body.partition(" ")
@@ -58,7 +65,7 @@ def parse_line(line: str, position: str) -> HashSetEntry | ParseProblem:
     algorithm = fields.ALGORITHM_BY_LENGTH.get(len(digest_text))
     if algorithm is None or not fields.is_hex(digest_text):
         return ParseProblem(
-            position, f"{_shorten(digest_text)!r} is not an MD5, SHA-1 or SHA-256 digest"
+            position, f"{fields.shorten(digest_text)!r} is not an MD5, SHA-1 or SHA-256 digest"
         )
     digest = digest_text.lower()
     return HashSetEntry(
@@ -90,7 +97,3 @@ def _unescape(name: str) -> str:
             out.append(name[index])
             index += 1
     return "".join(out)
-
-
-def _shorten(text: str) -> str:
-    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."

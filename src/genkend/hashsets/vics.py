@@ -21,11 +21,15 @@ exporters and importers in sepinf-inc/IPED (iped/engine/hashdb/HashDBTool.java,
 readProjectVIC) and the Clees4All VICS writer, because Project VIC publishes the model
 only under agreement.
 
-The file is read twice, both times as a stream: a first pass reads JSON events only
-until it finds where the media records are (the path of the first ``Media`` list or of
-the first media record), the second hands that path to ijson's C parser, which builds
-one record at a time. Memory stays flat however many records there are. A file is read
-in the one layout its first media list shows; VICS exporters write one layout per file.
+The file is read as a stream, three times. A first pass refuses a run of digits
+longer than Python's ``int`` reads (ijson's C parser crashes on one); a second reads
+JSON events only until it finds where the media records are (the path of the first
+``Media`` list or of the first media record); the third builds one record at a time
+at that path. Both parsing passes refuse JSON nested deeper than ``MAX_DEPTH`` levels
+or with a key longer than ``MAX_KEY``: ijson builds every event's path from the keys
+above it, so memory stays that of one record, however many records there are and
+however the file is built. A file is read in the one layout its first media list
+shows; VICS exporters write one layout per file.
 
 Invariant: every media record becomes exactly one ``HashSetEntry`` or one
 ``ParseProblem`` (plus a ``ParseProblem`` for each part of a usable record that was
@@ -36,6 +40,8 @@ after entries were yielded, because a cut-off file is not the hash set it claims
 from __future__ import annotations
 
 import logging
+import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -58,6 +64,21 @@ _MEDIA_KEY = "media"
 _MEDIA_MARKERS = frozenset(
     {"md5", "sha1", "sha256", "mediaid", "category", "photodna", "alternativehashes"}
 )
+# Real VICS files nest fewer than 10 levels and use keys of a few dozen characters.
+MAX_DEPTH = 64
+MAX_KEY = 256
+_SCAN_BYTES = 2**20
+_OPENS = frozenset({"start_map", "start_array"})
+_CLOSES = frozenset({"end_map", "end_array"})
+_KINDS = {
+    "start_map": "an object",
+    "string": "text",
+    "number": "a number",
+    "integer": "a number",
+    "double": "a number",
+    "boolean": "a boolean",
+    "null": "null",
+}
 _ALGORITHM_KEYS = ("hashname", "algorithmname", "algorithm", "name")
 _VALUE_KEYS = ("hashvalue", "value", "hash")
 
@@ -66,6 +87,7 @@ def read(path: Path) -> Iterator[HashSetEntry | ParseProblem]:
     """Every media record of a VICS file, as entries and problems, in file order."""
     with open_binary(path) as stream:
         start = stream.tell()
+        _refuse_long_numbers(stream, path)
         prefix = _media_prefix(stream, path)
         if prefix is None:
             log.warning("VICS file %s holds no media records", path)
@@ -74,7 +96,7 @@ def read(path: Path) -> Iterator[HashSetEntry | ParseProblem]:
         where = prefix.replace(".item", "[*]")
         entries = problems = 0
         try:
-            for index, item in enumerate(ijson.items(stream, prefix)):
+            for index, item in enumerate(ijson.items(ijson.parse(_events(stream, path)), prefix)):
                 entry, notes = _convert(item)
                 if entry is not None:
                     entries += 1
@@ -91,33 +113,80 @@ def read(path: Path) -> Iterator[HashSetEntry | ParseProblem]:
     log.info("VICS file %s: %d entries, %d problems", path, entries, problems)
 
 
+def _events(stream: BinaryIO, path: Path) -> Iterator[tuple[str, Any]]:
+    """ijson's basic events, refusing nesting and keys beyond ``MAX_DEPTH`` and ``MAX_KEY``.
+
+    ijson builds the path of every event from the keys above it, so without these caps
+    a small file of nested lists or long keys costs memory of the square of its size.
+    """
+    depth = 0
+    for event, value in ijson.basic_parse(stream):
+        if event in _OPENS:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise HashSetError(
+                    f"{path} is refused: its JSON is nested deeper than {MAX_DEPTH} levels "
+                    "(VICS files need fewer than 10)"
+                )
+        elif event in _CLOSES:
+            depth -= 1
+        elif event == "map_key" and len(value) > MAX_KEY:
+            raise HashSetError(
+                f"{path} is refused: its JSON has a key of {len(value)} characters "
+                f"(at most {MAX_KEY}): {fields.shorten(value)!r}"
+            )
+        yield event, value
+
+
+def _refuse_long_numbers(stream: BinaryIO, path: Path) -> None:
+    """``HashSetError`` if the file holds more digits in a row than Python's ``int`` reads.
+
+    ijson's C parser turns such a number into a pending ValueError that surfaces at
+    some later point, or crashes the process (SIGSEGV) when it builds records, so the
+    file is searched for such a run before it is parsed. No VICS value has one.
+    """
+    limit = sys.get_int_max_str_digits()
+    if limit == 0:
+        return
+    run = re.compile(rb"[0-9]{%d}" % (limit + 1))
+    start, tail = stream.tell(), b""
+    while chunk := stream.read(_SCAN_BYTES):
+        window = tail + chunk
+        if run.search(window):
+            raise HashSetError(f"{path} is refused: it holds a number of more than {limit} digits")
+        tail = window[-limit:]
+    stream.seek(start)
+
+
 def _media_prefix(stream: BinaryIO, path: Path) -> str | None:
     """The ijson path of the media records, or None when the file has none.
 
-    Reads JSON events only as far as the first ``Media`` list or media record.
+    Reads JSON events only as far as the first ``Media`` list or media record. A
+    ``Media``, ``value`` or ``Cases`` that holds no list (or, for the latter two, no
+    object) is a ``HashSetError``: those records were meant to be there.
     """
     start = stream.tell()
     if not stream.read(1):
         raise HashSetError(f"{path} is empty, not a VICS file")
     stream.seek(start)
-    events = ijson.parse(stream)
+    events = ijson.parse(_events(stream, path))
     found_list = False
-    pending: str | None = None
+    pending: tuple[str, str] | None = None
     try:
         first = next(events, None)
         if first is None or first[1] != "start_map":
             raise HashSetError(f"{path} is not a VICS file: its JSON is not an object")
         for prefix, event, value in events:
-            if pending is not None and event == "start_array":
-                return pending
+            if pending is not None:
+                _check_container(path, *pending, event)
+                if pending[1] == _MEDIA_KEY:
+                    return f"{pending[0]}.item"
             pending = None
             if event != "map_key" or not (prefix == "" or _is_container_item(prefix)):
                 continue
             key = str(value).lower()
-            if key == _MEDIA_KEY:
-                pending = f"{prefix}.{value}.item" if prefix else f"{value}.item"
-                found_list = True
-            elif key in _CONTAINER_KEYS:
+            if key == _MEDIA_KEY or key in _CONTAINER_KEYS:
+                pending = (f"{prefix}.{value}" if prefix else str(value), key)
                 found_list = True
             elif prefix and key in _MEDIA_MARKERS:
                 return str(prefix)
@@ -126,6 +195,17 @@ def _media_prefix(stream: BinaryIO, path: Path) -> str | None:
     if not found_list:
         raise HashSetError(f"{path} is not a VICS file: it has no value, Cases or Media list")
     return None
+
+
+def _check_container(path: Path, where: str, key: str, event: str) -> None:
+    """Refuses a ``Media`` that is not a list, a ``value`` or ``Cases`` that is neither."""
+    allowed = ("start_array",) if key == _MEDIA_KEY else ("start_array", "start_map")
+    if event in allowed:
+        return
+    kind = _KINDS.get(event, event)
+    what = "media records" if key == _MEDIA_KEY else "cases or media records"
+    shown = re.sub(r"\.item\b", "[*]", where)
+    raise HashSetError(f"{path} is not a VICS file: {shown} is {kind}, not a list of {what}")
 
 
 def _is_container_item(prefix: str) -> bool:
@@ -164,7 +244,7 @@ def _convert(item: object) -> tuple[HashSetEntry | None, list[str]]:
 
 def _label(media: dict[str, Any]) -> str:
     media_id = media.get("mediaid")
-    return f"MediaID {media_id}: " if isinstance(media_id, (str, int)) else ""
+    return f"MediaID {fields.shorten(str(media_id))}: " if isinstance(media_id, (str, int)) else ""
 
 
 def _entry(media: dict[str, Any], notes: list[str]) -> HashSetEntry:
