@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from genkend import audit
 from genkend.faces.fake import FakeFaceBackend
+from genkend.governance import audit
 from genkend.records import Actor
 from genkend.store import Store, sqlite_url
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from genkend import audit
+from genkend.governance import audit
 from genkend.records import Actor
 from genkend.store import Store
 

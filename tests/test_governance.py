@@ -231,7 +231,7 @@ def test_exports_need_purpose_and_legal_basis(cli: Any, case: str, tmp_path: Pat
 
 
 def test_passwords_and_tokens(cli: Any, case: str, home: Path) -> None:
-    from genkend import access
+    from genkend.governance import access
     from genkend.records import Actor
     from genkend.store import Store
 

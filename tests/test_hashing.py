@@ -1,4 +1,4 @@
-"""Tests for genkend.hashing: exact digests, Hamming distance, PDQ.
+"""Tests for genkend.hashes.digests: exact digests, Hamming distance, PDQ.
 
 Perceptual hashers share one contract test class, run over the example values each hash
 type ships with (``EXAMPLES``). PDQ is also checked bit for bit against a small numpy
@@ -19,8 +19,8 @@ import pdqhash
 import pytest
 from PIL import Image
 
-from genkend import hashing
-from genkend.hashing import PdqHasher, PerceptualHasher, hamming, pdq_from_hex, pdq_to_hex
+from genkend.hashes import digests as hashing
+from genkend.hashes.digests import PdqHasher, PerceptualHasher, hamming, pdq_from_hex, pdq_to_hex
 from genkend.records import Digests
 
 # ------------------------------------------------------------------------ exact digests

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from genkend import hashsets
 from genkend.errors import HashSetError, UsageError
+from genkend.hashes import sets as hashsets
 from genkend.records import HashSetEntry, ParseProblem
 
 CONTEXT_20 = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Cases"

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from genkend import hashsets
 from genkend.errors import HashSetError
-from genkend.hashsets import vics
+from genkend.hashes import sets as hashsets
+from genkend.hashes.sets import vics
 from genkend.records import HashSetEntry, ParseProblem
 
 CONTEXT_20_MEDIA = (

@@ -23,7 +23,7 @@ from PIL import Image
 from genkend.analysis import IMAGE_READ_LIMIT
 from genkend.evaluate.enrolment import _enrol_one
 from genkend.faces.fake import FakeFaceBackend
-from genkend.input_files import read_whole
+from genkend.media.named_files import read_whole
 
 FAKE = FakeFaceBackend()
 SEARCH = ("search", "face", "--case", "P1", "--purpose", "link", "--legal-basis", "case law")

@@ -14,9 +14,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import Engine, Table, event, func, insert, select, update
 
-from genkend import audit, cases, retention
+from genkend import cases
 from genkend.clock import to_text, utc_now
 from genkend.faces.fake import FakeFaceBackend
+from genkend.governance import audit, retention
 from genkend.records import Actor
 from genkend.store import SQLITE_FILE, Store
 from genkend.store.schema import (

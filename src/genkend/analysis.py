@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from genkend import hashing, media
+from genkend import media
 from genkend.errors import FaceError, MediaError
 from genkend.faces.pipeline import FaceOptions, FoundFace, backend_for, find_faces
+from genkend.hashes import digests as hashing
 from genkend.records import Digests, ExifSummary, PerceptualHash
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from genkend import audit
 from genkend.clock import utc_now_text
 from genkend.errors import AlreadyExists, NotFound, UsageError
+from genkend.governance import audit
 from genkend.records import Actor
 from genkend.store import Store
 from genkend.store.schema import case_members, cases

@@ -17,7 +17,7 @@ the same ``#Cases`` document; Project VIC publishes the model only under agreeme
 Flags are written as the strings "true"/"false" and times as UTC ISO 8601 with a
 ``Z``, as VICS exporters do; a field whose value is unknown is left out rather than
 written as a guess. ``SHA256`` is written only where known: the 2.0 exports studied
-carry MD5 and SHA1 only, so a strict reader may not use it. ``genkend.hashsets.read``
+carry MD5 and SHA1 only, so a strict reader may not use it. ``genkend.hashes.sets.read``
 reads such a file back without loss of any hash, category, series, PDQ or flag.
 
 Invariant: the output is streamed, one media record at a time (the case's ``media``
@@ -36,7 +36,7 @@ from importlib import metadata
 from typing import Any, TextIO
 
 from genkend.clock import to_text
-from genkend.hashsets import fields
+from genkend.hashes.sets import fields
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from genkend import audit, cases
+from genkend import cases
 from genkend.analysis import (
     IMAGE_READ_LIMIT,
     Analysis,
@@ -40,6 +40,7 @@ from genkend.errors import MediaError, UsageError
 from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
 from genkend.faces.detection import HOG_OPTIONS
 from genkend.faces.pipeline import FaceOptions
+from genkend.governance import audit
 from genkend.records import MediaItem
 from genkend.settings import Settings
 from genkend.store.schema import evidence_sources

@@ -49,10 +49,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from genkend import access, audit
-from genkend.access import REVIEWERS, SUPERVISORS, Account, Need
 from genkend.clock import utc_now_text
 from genkend.errors import NotFound, PermissionDenied, UsageError
+from genkend.governance import access, audit
+from genkend.governance.access import REVIEWERS, SUPERVISORS, Account, Need
 from genkend.records import Actor
 from genkend.store import Store
 from genkend.store.schema import audit_events, candidates, gallery_identities, review_decisions

@@ -31,8 +31,8 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
 from genkend import settings as settings_module
-from genkend.access import current_actor
 from genkend.errors import WorkspaceError
+from genkend.governance.access import current_actor
 from genkend.records import Actor
 from genkend.settings import SETTINGS_FILE, Effective, Settings
 from genkend.store import SQLITE_FILE, Store, normalise_url, sqlite_url

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genkend import hashing, hashsets, media
+from genkend import media
 from genkend.demo import (
     Manifest,
     generate,
@@ -34,6 +34,8 @@ from genkend.demo.layout import plan
 from genkend.errors import AlreadyExists, DecodeError, TooLarge, UnsupportedMedia
 from genkend.evidence import open_source
 from genkend.evidence.archive import UNSAFE_NAME_NOTE
+from genkend.hashes import digests as hashing
+from genkend.hashes import sets as hashsets
 from genkend.records import HashSetEntry, MediaItem, ParseProblem, PerceptualHash
 
 SEED = 11

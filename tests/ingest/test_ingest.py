@@ -19,7 +19,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from genkend.exchange import VicsCase, VicsMedia, write_vics
-from genkend.hashing import digest_bytes
+from genkend.hashes.digests import digest_bytes
 
 
 def picture(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
@@ -193,7 +193,8 @@ def test_worker_processes_give_the_same_result(cli: Any, case: str, evidence: Pa
 
 
 def _vics_for(paths: dict[Path, tuple[int, str | None]], pdq_only: set[Path]) -> Any:
-    from genkend import hashing, media
+    from genkend import media
+    from genkend.hashes import digests as hashing
 
     records = []
     for n, (path, (category, series)) in enumerate(paths.items(), start=1):
@@ -252,7 +253,7 @@ def test_hash_set_triage(cli: Any, case: str, evidence: Path, tmp_path: Path) ->
 def test_vics_export_reimports_without_loss(
     cli: Any, case: str, evidence: Path, tmp_path: Path
 ) -> None:
-    from genkend import hashsets
+    from genkend.hashes import sets as hashsets
     from genkend.records import HashSetEntry
 
     ingest(cli, evidence)

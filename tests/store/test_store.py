@@ -8,8 +8,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from genkend import audit
 from genkend.errors import SchemaTooNew, StoreError, StoreUnavailable
+from genkend.governance import audit
 from genkend.records import Actor
 from genkend.store import Store
 from genkend.store.schema import metadata

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from genkend import access, audit, oversight
-from genkend.access import OVERSIGHT
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
 from genkend.errors import UsageError
+from genkend.governance import access, audit, oversight
+from genkend.governance.access import OVERSIGHT
 
 
 def _parse_anchor(anchor: str | None) -> tuple[int, str] | None:

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from genkend import authorisations
-from genkend.access import SUPERVISORS
 from genkend.cli.context import console, ctx_of, print_json, print_table
+from genkend.governance import authorisations
+from genkend.governance.access import SUPERVISORS
 
 
 def register(app: typer.Typer) -> None:

@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from genkend import access, cases
-from genkend.access import ANYONE, INVESTIGATORS
+from genkend import cases
 from genkend.cli.context import console, ctx_of, print_json, print_table, shown
+from genkend.governance import access
+from genkend.governance.access import ANYONE, INVESTIGATORS
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 

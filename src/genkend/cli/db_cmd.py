@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from genkend import audit
-from genkend.access import ADMINS, ANYONE
 from genkend.cli.context import console, ctx_of, print_json
+from genkend.governance import audit
+from genkend.governance.access import ADMINS, ANYONE
 
 
 def register(app: typer.Typer) -> None:

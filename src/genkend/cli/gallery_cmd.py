@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from genkend import gallery, search
-from genkend.access import CONTENT_ROLES, INVESTIGATORS, SUPERVISORS
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
+from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS, SUPERVISORS
 from genkend.ingest import face_options
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from genkend.access import ANYONE, INVESTIGATORS, SUPERVISORS
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
-from genkend.hashsets import FORMATS
-from genkend.hashsets.library import import_file, list_sets
+from genkend.governance.access import ANYONE, INVESTIGATORS, SUPERVISORS
+from genkend.hashes.sets import FORMATS
+from genkend.hashes.sets.library import import_file, list_sets
 
 SHOWN_PROBLEMS = 10
 

@@ -17,8 +17,8 @@ from rich.progress import (
 )
 
 from genkend import ingest
-from genkend.access import INVESTIGATORS
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
+from genkend.governance.access import INVESTIGATORS
 
 
 def register(app: typer.Typer) -> None:

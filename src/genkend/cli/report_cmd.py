@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from genkend import access, audit, hashing, oversight
-from genkend.access import OVERSIGHT
 from genkend.cli.context import console, ctx_of, print_json, print_table
 from genkend.errors import WorkspaceError
+from genkend.governance import access, audit, oversight
+from genkend.governance.access import OVERSIGHT
+from genkend.hashes import digests as hashing
 
 
 def register(app: typer.Typer) -> None:

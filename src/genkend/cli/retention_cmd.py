@@ -10,10 +10,11 @@ from typing import Annotated
 
 import typer
 
-from genkend import cases, retention
-from genkend.access import ADMINS, SUPERVISORS
+from genkend import cases
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
 from genkend.errors import UsageError
+from genkend.governance import retention
+from genkend.governance.access import ADMINS, SUPERVISORS
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 

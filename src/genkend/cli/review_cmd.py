@@ -16,9 +16,9 @@ import typer
 from sqlalchemy import Connection
 
 from genkend import review
-from genkend.access import REVIEWERS, SUPERVISORS
 from genkend.cli.context import Context, console, ctx_of, print_json, print_table
 from genkend.errors import PermissionDenied
+from genkend.governance.access import REVIEWERS, SUPERVISORS
 from genkend.records import Actor
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from genkend import access
-from genkend.access import ADMINS, ANYONE
 from genkend.cli.context import console, ctx_of, print_json, print_table
 from genkend.errors import UsageError
+from genkend.governance import access
+from genkend.governance.access import ADMINS, ANYONE
 
 PasswordStdin = Annotated[
     bool,

@@ -21,7 +21,8 @@ import pillow_heif
 from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
 
-from genkend import hashing, media
+from genkend import media
+from genkend.hashes import digests as hashing
 from genkend.records import ExifSummary, PerceptualHash
 from genkend.settings import Settings
 
@@ -188,7 +189,7 @@ def ingest_pdq(data: bytes) -> tuple[PerceptualHash, tuple[int, int]]:
     """The PDQ hash of a file's picture as ingest computes it, and the upright size.
 
     Decoded by ``genkend.media.decode`` (EXIF orientation applied, JPEG draft mode) at
-    the side PDQ works from, then hashed by ``genkend.hashing.PdqHasher``.
+    the side PDQ works from, then hashed by ``genkend.hashes.digests.PdqHasher``.
     """
     decoded = media.decode(data, max_pixels=INGEST_MAX_PIXELS, max_side=hashing.PDQ_MAX_SIDE)
     value = hashing.PdqHasher().hash(decoded.image)

@@ -40,7 +40,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from genkend import hashing, media
+from genkend import media
 from genkend.demo import damaged, layout, pictures
 from genkend.demo.archives import MEMBER_SEPARATOR, pack
 from genkend.demo.encoding import encode, ingest_pdq
@@ -57,6 +57,7 @@ from genkend.demo.manifest import (
 )
 from genkend.demo.render import PictureJob, Rendered, render
 from genkend.errors import AlreadyExists, MediaError
+from genkend.hashes import digests as hashing
 from genkend.records import ExifSummary, PerceptualHash
 
 __all__ = ["EVIDENCE_DIR", "HASHSET_DIR", "MIN_UNRELATED_DISTANCE", "generate"]

@@ -14,7 +14,7 @@ the evidence and says which evidence files each one matches:
 
 Invariants: every digest and PDQ written is computed from the bytes of the file it
 describes, the PDQ the way ingest computes it; the files read back with
-``genkend.hashsets.read`` without a single ``ParseProblem``.
+``genkend.hashes.sets.read`` without a single ``ParseProblem``.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from genkend import hashing, media
+from genkend import media
 from genkend.demo.layout import KnownPlan, Plan
 from genkend.demo.manifest import GeneratedFile, HashSetFile, KnownFile, KnownMedia
 from genkend.demo.render import Rendered
 from genkend.exchange import VicsCase, VicsFile, VicsMedia, write_vics
+from genkend.hashes import digests as hashing
 
 __all__ = ["OS_LIST_NAME", "VICS_NAME", "KnownSets", "write_hash_sets"]
 

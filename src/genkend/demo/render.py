@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image
 
-from genkend import hashing
 from genkend.demo import pictures
 from genkend.demo.encoding import Edit, camera_exif, edit, encode, ingest_pdq, stored_pixels
+from genkend.hashes import digests as hashing
 from genkend.records import ExifSummary, PerceptualHash
 
 __all__ = [

@@ -35,7 +35,7 @@ from genkend.analysis import IMAGE_READ_LIMIT
 from genkend.errors import FaceError, MediaError, UsageError
 from genkend.evaluate.dataset import LabelledImage
 from genkend.faces import DetectedFace, FaceBackend, open_backend
-from genkend.input_files import read_whole
+from genkend.media.named_files import read_whole
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from genkend import cases, catalog
-from genkend.access import CONTENT_ROLES
+from genkend.governance.access import CONTENT_ROLES
 from genkend.services.registry import CaseOf, service
 from genkend.services.session import Session
 

@@ -30,8 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from genkend import access, cases
-from genkend.access import Need
+from genkend import cases
+from genkend.governance import access
+from genkend.governance.access import Need
 from genkend.services.session import Session
 
 P = ParamSpec("P")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from genkend.records import Actor
 
 if TYPE_CHECKING:
-    from genkend.access import Account
+    from genkend.governance.access import Account
     from genkend.settings import Settings
     from genkend.store import Store
     from genkend.workspace import Workspace

@@ -20,8 +20,8 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from genkend.hashsets import fields
-from genkend.hashsets.files import MAX_LINE, bounded_lines, decode_line, open_binary
+from genkend.hashes.sets import fields
+from genkend.hashes.sets.files import MAX_LINE, bounded_lines, decode_line, open_binary
 from genkend.records import HashSetEntry, ParseProblem
 
 log = logging.getLogger(__name__)

@@ -32,9 +32,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from genkend.errors import HashSetError
-from genkend.hashsets import fields
-from genkend.hashsets.fields import FieldError
-from genkend.hashsets.files import MAX_LINE, bounded_lines, open_binary
+from genkend.hashes.sets import fields
+from genkend.hashes.sets.fields import FieldError
+from genkend.hashes.sets.files import MAX_LINE, bounded_lines, open_binary
 from genkend.records import HashSetEntry, ParseProblem
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from genkend import audit
 from genkend.clock import from_text, to_text, utc_now, utc_now_text
 from genkend.errors import NotFound, PermissionDenied, UsageError
+from genkend.governance import audit
 from genkend.records import Actor
 from genkend.store.schema import authorisations, candidates
 

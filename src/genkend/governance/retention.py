@@ -54,9 +54,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from genkend import audit, cases
+from genkend import cases
 from genkend.clock import to_text, utc_now
 from genkend.errors import UsageError
+from genkend.governance import audit
 from genkend.records import Actor
 from genkend.settings import Settings
 from genkend.store import Store

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, AnyStr, BinaryIO
 
 from genkend.errors import HashSetError
-from genkend.input_files import open_regular
+from genkend.media.named_files import open_regular
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # The first bytes of every SQLite 3 database file (NSRL RDSv3 is one).

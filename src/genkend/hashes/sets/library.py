@@ -19,11 +19,12 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from genkend import audit, hashing
 from genkend.clock import utc_now_text
 from genkend.errors import AlreadyExists, HashSetError
-from genkend.hashsets import PROJECT_VIC_US, detect_format, read
-from genkend.hashsets.files import open_raw
+from genkend.governance import audit
+from genkend.hashes import digests as hashing
+from genkend.hashes.sets import PROJECT_VIC_US, detect_format, read
+from genkend.hashes.sets.files import open_raw
 from genkend.records import Actor, HashSetEntry, ParseProblem
 from genkend.store import Store
 from genkend.store.schema import hash_set_entries, hash_sets

@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from genkend.errors import HashSetError, UsageError
-from genkend.hashsets import icse, nsrl, plain, vics
-from genkend.hashsets.categories import PROJECT_VIC_US, CategoryProfile
-from genkend.hashsets.fields import ALGORITHM_BY_LENGTH, is_hex
-from genkend.hashsets.files import SQLITE_MAGIC, UTF8_BOM, UTF16_BOMS, read_head
+from genkend.hashes.sets import icse, nsrl, plain, vics
+from genkend.hashes.sets.categories import PROJECT_VIC_US, CategoryProfile
+from genkend.hashes.sets.fields import ALGORITHM_BY_LENGTH, is_hex
+from genkend.hashes.sets.files import SQLITE_MAGIC, UTF8_BOM, UTF16_BOMS, read_head
 from genkend.records import HashSetEntry, ParseProblem
 
 __all__ = ["FORMATS", "PROJECT_VIC_US", "CategoryProfile", "detect_format", "read"]

@@ -42,9 +42,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from genkend import audit
 from genkend.clock import utc_now_text
 from genkend.errors import AlreadyExists, NotFound, PermissionDenied, UsageError
+from genkend.governance import audit
 from genkend.records import Actor
 from genkend.store import Store
 from genkend.store.schema import accounts, api_tokens, case_members, cases

@@ -49,9 +49,9 @@ from typing import Any, BinaryIO
 import ijson
 
 from genkend.errors import HashSetError
-from genkend.hashsets import fields
-from genkend.hashsets.fields import FieldError
-from genkend.hashsets.files import open_binary
+from genkend.hashes.sets import fields
+from genkend.hashes.sets.fields import FieldError
+from genkend.hashes.sets.files import open_binary
 from genkend.records import HashSetEntry, ParseProblem
 
 log = logging.getLogger(__name__)

@@ -25,8 +25,8 @@ from contextlib import closing
 from pathlib import Path
 
 from genkend.errors import HashSetError
-from genkend.hashsets import fields
-from genkend.hashsets.fields import FieldError
+from genkend.hashes.sets import fields
+from genkend.hashes.sets.fields import FieldError
 from genkend.records import HashSetEntry, ParseProblem
 
 log = logging.getLogger(__name__)

@@ -29,11 +29,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from genkend import audit
-from genkend.audit import AuditEvent
-from genkend.authorisations import GALLERY_SEARCH
 from genkend.clock import to_text, utc_now_text
 from genkend.errors import UsageError
+from genkend.governance import audit
+from genkend.governance.audit import AuditEvent
+from genkend.governance.authorisations import GALLERY_SEARCH
 from genkend.store.schema import authorisations
 
 SEARCHES = ("search.gallery", "search.case")
