@@ -108,7 +108,7 @@ def test_a_number_of_thousands_of_digits_is_refused_not_a_crash(tmp_path: Path, 
     path = write(tmp_path / "n.json", f'{{"value":[{{"MD5":"{MD5}","{where}":{"7" * 5000}}}]}}')
     script = (
         "import sys\n"
-        "from genkend import hashsets\n"
+        "from genkend.hashes import sets as hashsets\n"
         "from genkend.errors import HashSetError\n"
         "try:\n"
         "    list(hashsets.read(sys.argv[1]))\n"
