@@ -57,6 +57,7 @@ class Analysis:
     read_error: str | None = None
     faces: tuple[FoundFace, ...] = ()
     face_backend: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,7 @@ def _ingest_source(
                     "last": batch[-1][0].location,
                     "new_media": counts.new_media,
                     "errors": counts.errors,
+                    **({"unrecorded": counts.unrecorded} if counts.unrecorded else {}),
                 },
             )
         summary.counts.add(counts)
