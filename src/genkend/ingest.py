@@ -17,9 +17,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,7 @@ from genkend.records import MediaItem
 from genkend.settings import Settings
 from genkend.store.schema import evidence_sources
 from genkend.triage import Triage
+from genkend.workers import executor as workers_pool
 from genkend.workspace import Workspace
 
 Progress = Callable[[int, int | None], None]
@@ -170,7 +170,7 @@ def _analysed(
     """Analyses in completion order; at most a few tasks per worker are in flight."""
     window = max(4, workers * 4)
     pending: dict[Future[Analysis], MediaItem] = {}
-    with _executor(workers) as pool:
+    with workers_pool(workers) as pool:
         for item in source.items():
             summary.listed += 1
             if item.location in done:
@@ -210,21 +210,6 @@ def _prepare(source: EvidenceSource, item: MediaItem, options: Options) -> Task 
         return Analysis(item.location, read_error=str(exc))
     except OSError as exc:
         return Analysis(item.location, read_error=f"cannot read: {exc.strerror or exc}")
-
-
-class _InProcess(Executor):
-    """``--workers 0``: analyse in this process (debugging, tiny inputs)."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
-
-
-def _executor(workers: int) -> Executor:
-    if workers <= 0:
-        return _InProcess()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
 
 
 def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:

@@ -87,3 +87,34 @@ def test_killed_run_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
         _genkend(home, "audit", "verify"), capture_output=True, check=False, env=env
     )
     assert verified.returncode == 0
+
+
+def test_workers_exit_when_the_ingest_is_killed(tmp_path: Path) -> None:
+    import psutil
+
+    home, evidence = tmp_path / "ws", tmp_path / "evidence"
+    _evidence(evidence)
+    env = {**os.environ, "GENKEND_BATCH_SIZE": "5", "GENKEND_USER": "inv"}
+    roles = ("--role", "admin", "--role", "investigator")
+    subprocess.run(_genkend(home, "user", "add", "inv", *roles), check=True, env=env)
+    subprocess.run(_genkend(home, "case", "create", "C1", "--title", "t"), check=True, env=env)
+    run = subprocess.Popen(
+        _genkend(home, "ingest", str(evidence), "--case", "C1", "--workers", "2", "--no-faces"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while len(_recorded(home / "genkend.sqlite")) < 10 and time.monotonic() < deadline:
+        assert run.poll() is None, "the run finished before it could be killed"
+        time.sleep(0.02)
+    children = psutil.Process(run.pid).children(recursive=True)
+    assert len(children) >= 2  # the two workers (and the resource tracker)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    gone, alive = psutil.wait_procs(children, timeout=5)
+    try:
+        assert alive == [], f"still running after their parent was killed: {alive}"
+    finally:
+        for orphan in alive:
+            orphan.kill()
