@@ -14,6 +14,7 @@ workspace's spool folder, nowhere else.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -45,6 +46,8 @@ from genkend.store.schema import evidence_sources
 from genkend.triage import Triage
 from genkend.workers import executor as workers_pool
 from genkend.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int | None], None]
 
@@ -121,6 +124,30 @@ def _ingest_source(
     source = open_source(root, source_id, limits, ws.spool_dir)
     source_pk = _register(ws, case_id, source)
     summary = Summary(case_id, source_id, str(source.root))
+    try:
+        _record(ws, source, source_pk, summary, workers, options, progress)
+    except KeyboardInterrupt:
+        _stop(ws, source_pk, summary, "interrupted", "stopped by the operator")
+        raise
+    except Exception as exc:
+        _stop(ws, source_pk, summary, "failed", str(exc) or type(exc).__name__)
+        raise
+    summary.seconds = round(time.monotonic() - started, 3)
+    _finish(ws, source_pk, summary)
+    return summary
+
+
+def _record(
+    ws: Workspace,
+    source: EvidenceSource,
+    source_pk: int,
+    summary: Summary,
+    workers: int,
+    options: Options,
+    progress: Progress | None,
+) -> None:
+    """Analyse and record every item of the source not recorded yet, batch by batch."""
+    s, case_id, source_id = ws.settings, summary.case_id, summary.source_id
     with ws.store.read() as conn:
         done = done_locations(conn, source_pk)
         triage = Triage(conn, case_id, s.pdq_max_distance, s.pdq_min_quality)
@@ -159,9 +186,6 @@ def _ingest_source(
             )
     if batch:
         flush()
-    summary.seconds = round(time.monotonic() - started, 3)
-    _finish(ws, source_pk, summary)
-    return summary
 
 
 def _analysed(
@@ -226,10 +250,15 @@ def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
                     f"source id {source.id} in case {case_id} already names "
                     f"{row.root}; choose another --source-id"
                 )
+            if row.status == "running" and cases.run_alive(row):
+                raise UsageError(
+                    f"source {source.id} of case {case_id} is being ingested right now "
+                    f"(pid {row.run_pid}); wait for that run to finish"
+                )
             conn.execute(
                 update(evidence_sources)
                 .where(evidence_sources.c.id == row.id)
-                .values(status="running")
+                .values(status="running", error=None, **cases.this_run())
             )
             audit.record(
                 conn,
@@ -250,6 +279,7 @@ def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
                     status="running",
                     created_at=utc_now_text(),
                     created_by=ws.actor.name,
+                    **cases.this_run(),
                 )
                 .returning(evidence_sources.c.id)
             ).scalar_one()
@@ -271,12 +301,31 @@ def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
         return source_pk
 
 
+def _stop(ws: Workspace, source_pk: int, summary: Summary, status: str, error: str) -> None:
+    """Record why a run ended early; never hides the exception that ended it."""
+    try:
+        with ws.store.begin() as conn:
+            conn.execute(
+                update(evidence_sources)
+                .where(evidence_sources.c.id == source_pk)
+                .values(status=status, error=error)
+            )
+            detail = {**summary.as_dict(), "status": status, "error": error}
+            action = "ingest.fail" if status == "failed" else "ingest.interrupt"
+            audit.record(
+                conn, ws.actor, action, f"source:{summary.case_id}/{summary.source_id}", detail
+            )
+    except Exception:
+        # the store may be what failed; the source then shows as interrupted
+        log.exception("could not record that source %s %s", summary.source_id, status)
+
+
 def _finish(ws: Workspace, source_pk: int, summary: Summary) -> None:
     with ws.store.begin() as conn:
         conn.execute(
             update(evidence_sources)
             .where(evidence_sources.c.id == source_pk)
-            .values(status="complete", finished_at=utc_now_text())
+            .values(status="complete", finished_at=utc_now_text(), error=None)
         )
         audit.record(
             conn,

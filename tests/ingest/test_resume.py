@@ -112,9 +112,56 @@ def test_workers_exit_when_the_ingest_is_killed(tmp_path: Path) -> None:
     assert len(children) >= 2  # the two workers (and the resource tracker)
     run.send_signal(signal.SIGKILL)
     run.wait()
-    gone, alive = psutil.wait_procs(children, timeout=5)
+    _, alive = psutil.wait_procs(children, timeout=5)
     try:
         assert alive == [], f"still running after their parent was killed: {alive}"
     finally:
         for orphan in alive:
             orphan.kill()
+
+
+def test_a_killed_run_shows_as_interrupted_with_what_to_do(tmp_path: Path) -> None:
+    import json
+
+    home, evidence = tmp_path / "ws", tmp_path / "evidence"
+    _evidence(evidence)
+    env = {**os.environ, "GENKEND_BATCH_SIZE": "5", "GENKEND_USER": "inv"}
+    roles = ("--role", "admin", "--role", "investigator")
+    subprocess.run(_genkend(home, "user", "add", "inv", *roles), check=True, env=env)
+    subprocess.run(_genkend(home, "case", "create", "C1", "--title", "t"), check=True, env=env)
+    ingest = _genkend(home, "ingest", str(evidence), "--case", "C1", "--workers", "0")
+    # with faces, so that the run is still going when it is looked at
+    run = subprocess.Popen(ingest, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def shown() -> dict[str, object]:
+        out = subprocess.run(
+            _genkend(home, "case", "show", "C1", "--json"),
+            env=env,
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+        (source,) = json.loads(out)["sources"]
+        return dict(source)
+
+    deadline = time.monotonic() + 120
+    while len(_recorded(home / "genkend.sqlite")) < 10 and time.monotonic() < deadline:
+        assert run.poll() is None, "the run finished before it could be killed"
+        time.sleep(0.02)
+    live = shown()
+    assert (live["source_id"], live["status"]) == ("evidence", "running")
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    killed = shown()
+    assert killed["status"] == "interrupted"
+    assert "run the same `genkend ingest` again to resume" in str(killed["advice"])
+    text = subprocess.run(
+        _genkend(home, "case", "show", "C1"),
+        env={**env, "COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "interrupted" in text and "again to resume" in text
+    subprocess.run([*ingest, "--no-faces"], env=env, check=True, capture_output=True)
+    assert shown()["status"] == "complete"
