@@ -9,7 +9,8 @@ Invariant: ``analyse`` never raises for a bad file. Content that cannot be decod
 an ``Analysis`` with ``error`` set (the digests are still there: known hash sets match
 corrupt files too); a file that cannot be read at all is an ``Analysis`` with
 ``read_error`` set and no digests. Faces (when enabled) are found on the same decoded
-picture, at the size the face options ask for.
+picture, at the size the face options ask for. ``notes`` say what the location's name
+gets wrong about the content (an extension that lies).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import BinaryIO
 
 from genkend import hashing, media
 from genkend.errors import FaceError, MediaError
+from genkend.evidence import location as evidence_location
 from genkend.faces.pipeline import FaceOptions, FoundFace, backend_for, find_faces
 from genkend.records import Digests, ExifSummary, PerceptualHash
 
@@ -82,9 +84,11 @@ def analyse(task: Task, options: Options) -> Analysis:
 def analyse_stream(location: str, stream: BinaryIO, options: Options) -> Analysis:
     head = stream.read(media.SNIFF_BYTES)
     content = media.sniff(head)
+    note = media.extension_note(evidence_location.base_name(location), content)
+    notes = () if note is None else (note,)
     if content.kind != "image":
         stream.seek(0)
-        return Analysis(location, hashing.digest(stream), content.mime, content.kind)
+        return Analysis(location, hashing.digest(stream), content.mime, content.kind, notes=notes)
     data = head + stream.read(IMAGE_READ_LIMIT + 1 - len(head))
     if len(data) > IMAGE_READ_LIMIT:
         stream.seek(0)
@@ -94,13 +98,14 @@ def analyse_stream(location: str, stream: BinaryIO, options: Options) -> Analysi
             content.mime,
             content.kind,
             error=f"image larger than {IMAGE_READ_LIMIT} bytes: hashed, not decoded",
+            notes=notes,
         )
     digests = hashing.digest_bytes(data)
     max_side = max(VISUAL_MAX_SIDE, options.faces.max_side if options.faces else 0)
     try:
         decoded = media.decode(data, max_pixels=options.max_pixels, max_side=max_side)
     except MediaError as exc:
-        return Analysis(location, digests, content.mime, content.kind, error=str(exc))
+        return Analysis(location, digests, content.mime, content.kind, error=str(exc), notes=notes)
     found, backend_name, face_error = _faces(decoded, options.faces)
     return Analysis(
         location,
@@ -114,6 +119,7 @@ def analyse_stream(location: str, stream: BinaryIO, options: Options) -> Analysi
         error=face_error,
         faces=tuple(found),
         face_backend=backend_name,
+        notes=notes,
     )
 
 

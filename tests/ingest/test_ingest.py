@@ -359,3 +359,25 @@ def test_a_source_being_ingested_is_not_ingested_twice_at_once(
     (source,) = cli("case", "show", case, "--json").json()["sources"]
     assert source["status"] == "interrupted"
     assert cli("ingest", str(evidence), "--case", case, "--workers", "0").code == 0
+
+
+def test_an_extension_that_lies_is_noted_on_its_location(
+    cli: Any, case: str, evidence: Path
+) -> None:
+    png = (evidence / "other" / "drawing.png").read_bytes()
+    (evidence / "other" / "really-a-png.jpg").write_bytes(png)
+    ingest(cli, evidence)
+    found = by_location(cli("media", "list", "--case", case, "--json").json())
+
+    def notes(location: str) -> list[str]:
+        (entry,) = [x for x in found[location]["locations"] if x["location"] == location]
+        return list(entry["notes"])
+
+    assert notes("text.jpg") == ["extension .jpg claims image/jpeg; content is not recognised"]
+    assert notes("other/really-a-png.jpg") == [
+        "extension .jpg claims image/jpeg; content is image/png"
+    ]
+    # the same content under its own name is not noted
+    assert notes("other/drawing.png") == [] and notes("DCIM/IMG_0001.jpg") == []
+    shown = cli("media", "show", str(found["text.jpg"]["id"]), "--json").json()
+    assert shown["locations"][0]["notes"] == notes("text.jpg")
