@@ -74,11 +74,24 @@ def analyse(task: Task, options: Options) -> Analysis:
     try:
         if task.data is not None:
             return analyse_stream(task.location, io.BytesIO(task.data), options)
-        assert task.path is not None
-        with Path(task.path).open("rb") as stream:
+        with _open(task) as stream:
             return analyse_stream(task.location, stream, options)
     except OSError as exc:
         return Analysis(task.location, read_error=f"cannot read: {exc.strerror or exc}")
+
+
+def digests_only(task: Task, why: str) -> Analysis:
+    """The task's digests and ``why`` it got nothing more: for a file that cannot be analysed."""
+    try:
+        with io.BytesIO(task.data) if task.data is not None else _open(task) as stream:
+            return Analysis(task.location, hashing.digest(stream), error=why)
+    except OSError as exc:
+        return Analysis(task.location, read_error=f"{why}; cannot read: {exc.strerror or exc}")
+
+
+def _open(task: Task) -> BinaryIO:
+    assert task.path is not None
+    return Path(task.path).open("rb")
 
 
 def analyse_stream(location: str, stream: BinaryIO, options: Options) -> Analysis:

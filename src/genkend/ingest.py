@@ -17,8 +17,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from genkend.analysis import (
     Task,
     analyse,
     analyse_stream,
+    digests_only,
 )
 from genkend.catalog import BatchCounts, Recorder, done_locations
 from genkend.clock import utc_now_text
@@ -193,8 +195,9 @@ def _analysed(
 ) -> Iterator[tuple[MediaItem, Analysis]]:
     """Analyses in completion order; at most a few tasks per worker are in flight."""
     window = max(4, workers * 4)
-    pending: dict[Future[Analysis], MediaItem] = {}
-    with workers_pool(workers) as pool:
+    pending: dict[Future[Analysis], tuple[MediaItem, Task]] = {}
+    pool = workers_pool(workers)
+    try:
         for item in source.items():
             summary.listed += 1
             if item.location in done:
@@ -204,18 +207,51 @@ def _analysed(
             if isinstance(task_or_result, Analysis):
                 yield item, task_or_result
                 continue
-            pending[pool.submit(analyse, task_or_result, options)] = item
+            pending[pool.submit(analyse, task_or_result, options)] = (item, task_or_result)
             while len(pending) >= window:
-                yield from _collect(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+                pool = yield from _collect(pool, pending, options, workers)
         while pending:
-            yield from _collect(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+            pool = yield from _collect(pool, pending, options, workers)
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _collect(
-    pending: dict[Future[Analysis], MediaItem], finished: set[Future[Analysis]]
-) -> Iterator[tuple[MediaItem, Analysis]]:
-    for future in finished:
-        yield pending.pop(future), future.result()
+    pool: Executor,
+    pending: dict[Future[Analysis], tuple[MediaItem, Task]],
+    options: Options,
+    workers: int,
+) -> Generator[tuple[MediaItem, Analysis], None, Executor]:
+    """The analyses finished next; the pool to go on with (a new one after a crash).
+
+    A worker that dies (a decoder's memory fault on hostile bytes) breaks the pool and
+    every task in it; those are analysed again one at a time in a new pool, so that the
+    file that kills a worker on its own is found, and is hashed here, in this process.
+    """
+    crashed: list[tuple[MediaItem, Task]] = []
+    for future in wait(pending, return_when=FIRST_COMPLETED).done:
+        item, task = pending.pop(future)
+        try:
+            result = future.result()
+        except BrokenProcessPool:
+            crashed.append((item, task))
+            continue
+        yield item, result
+    if not crashed:
+        return pool
+    crashed += pending.values()
+    pending.clear()
+    pool.shutdown(cancel_futures=True)
+    pool = workers_pool(workers)
+    for item, task in crashed:
+        try:
+            result = pool.submit(analyse, task, options).result()
+        except BrokenProcessPool:
+            pool.shutdown(cancel_futures=True)
+            pool = workers_pool(workers)
+            result = digests_only(task, "analysis crashed its worker process; hashed only")
+        yield item, result
+    return pool
 
 
 def _prepare(source: EvidenceSource, item: MediaItem, options: Options) -> Task | Analysis:

@@ -165,3 +165,53 @@ def test_an_item_whose_location_is_taken_is_reported_and_the_batch_kept(
     ]
     (event,) = cli("audit", "show", "--action", "media.add", "--json").json()
     assert event["detail"]["unrecorded"] == [unrecorded]
+
+
+CRASHING_ANALYSER = """
+import os
+
+from genkend.analysis import analyse as real
+
+
+def analyse(task, options):
+    if task.location == "boom.jpg":  # as a decoder with a memory fault on hostile bytes
+        os._exit(11)
+    return real(task, options)
+"""
+
+
+def test_a_file_that_kills_its_worker_is_recorded_and_the_run_goes_on(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    import genkend.ingest
+    from genkend.hashing import digest_bytes
+
+    helper = tmp_path / "helper"
+    helper.mkdir()
+    (helper / "crashing_analyser.py").write_text(CRASHING_ANALYSER)
+    monkeypatch.syspath_prepend(str(helper))  # the spawned workers import it from here
+    crashing = importlib.import_module("crashing_analyser")
+    monkeypatch.setattr(genkend.ingest, "analyse", crashing.analyse)
+    root = tmp_path / "evidence"
+    root.mkdir()
+    names = ["a.txt", "boom.jpg", "c.txt", "d.txt", "e.txt", "f.txt"]
+    for name in names:
+        (root / name).write_bytes(name.encode() * 100)
+    cli("case", "create", "C1", "--title", "t")
+    result = cli("ingest", str(root), "--case", "C1", "--workers", "2", "--no-faces", "--json")
+    assert result.code == 0, result.err
+    assert result.json()[0]["locations"] == len(names)
+    found = {
+        loc["location"]: m
+        for m in cli("media", "list", "--case", "C1", "--json").json()
+        for loc in m["locations"]
+    }
+    assert set(found) == set(names)
+    boom = found["boom.jpg"]
+    assert boom["error"] == "analysis crashed its worker process; hashed only"
+    assert boom["sha256"] == digest_bytes(b"boom.jpg" * 100).sha256  # hash sets still match it
+    assert all(
+        found[n]["error"] is None and found[n]["kind"] != "image" for n in names if n != "boom.jpg"
+    )
