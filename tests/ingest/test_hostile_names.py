@@ -25,6 +25,20 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+def _text_files(tmp_path: Path, names: list[str]) -> Path:
+    """An evidence folder of small files, each holding its own name."""
+    root = tmp_path / "evidence"
+    root.mkdir()
+    for name in names:
+        (root / name).write_bytes(name.encode())
+    return root
+
+
+def _by_location(cli: Any) -> dict[str, dict[str, Any]]:
+    listing = cli("media", "list", "--case", "C1", "--json").json()
+    return {loc["location"]: m for m in listing for loc in m["locations"]}
+
+
 def _nested_zip_and_lookalike_member(root: Path) -> int:
     inner = _zip({"a.jpg": b"inner"})
     (root / "outer.zip").write_bytes(_zip({"x.zip": inner, "x.zip!/a.jpg": b"lookalike"}))
@@ -76,15 +90,9 @@ def test_every_location_names_its_raw_path(cli: Any, tmp_path: Path) -> None:
     _undecodable_byte_beside_its_escape(root)
     cli("case", "create", "C1", "--title", "t")
     assert cli("ingest", str(root), "--case", "C1", "--workers", "0").code == 0
-    listing = cli("media", "list", "--case", "C1", "--json").json()
-    plain = {
-        loc["location"]
-        for m in listing
-        for loc in m["locations"]
-        if len(location.split(loc["location"])) == 1
-    }
+    plain = [location.split(x) for x in _by_location(cli) if len(location.split(x)) == 1]
     on_disk = {os.fsencode(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
-    assert {location.raw_name(parts[0]) for parts in map(location.split, plain)} == on_disk
+    assert {location.raw_name(parts[0]) for parts in plain} == on_disk
 
 
 def test_an_item_the_store_refuses_is_recorded_with_its_error(
@@ -94,10 +102,7 @@ def test_an_item_the_store_refuses_is_recorded_with_its_error(
     from genkend.analysis import Analysis
     from genkend.records import Digests
 
-    root = tmp_path / "evidence"
-    root.mkdir()
-    for name in ("a.txt", "b.txt", "c.txt"):
-        (root / name).write_bytes(name.encode())
+    root = _text_files(tmp_path, ["a.txt", "b.txt", "c.txt"])
     real = genkend.ingest.analyse
 
     def analyse(task: Any, options: Any) -> Analysis:
@@ -111,11 +116,7 @@ def test_an_item_the_store_refuses_is_recorded_with_its_error(
     result = cli("ingest", str(root), "--case", "C1", "--workers", "0", "--json")
     assert result.code == 0, result.err
     assert result.json()[0]["locations"] == 3
-    found = {
-        loc["location"]: m
-        for m in cli("media", "list", "--case", "C1", "--json").json()
-        for loc in m["locations"]
-    }
+    found = _by_location(cli)
     assert set(found) == {"a.txt", "b.txt", "c.txt"}
     assert found["b.txt"]["id"] is None
     assert found["b.txt"]["error"].startswith("could not be recorded: NOT NULL constraint")
@@ -128,10 +129,7 @@ def test_an_item_whose_location_is_taken_is_reported_and_the_batch_kept(
     import genkend.ingest
     from genkend.evidence import open_source
 
-    root = tmp_path / "evidence"
-    root.mkdir()
-    for name in ("a.txt", "b.txt", "c.txt"):
-        (root / name).write_bytes(name.encode())
+    root = _text_files(tmp_path, ["a.txt", "b.txt", "c.txt"])
 
     class Repeating:
         """A faulty source that lists b.txt twice."""
@@ -194,24 +192,17 @@ def test_a_file_that_kills_its_worker_is_recorded_and_the_run_goes_on(
     monkeypatch.syspath_prepend(str(helper))  # the spawned workers import it from here
     crashing = importlib.import_module("crashing_analyser")
     monkeypatch.setattr(genkend.ingest, "analyse", crashing.analyse)
-    root = tmp_path / "evidence"
-    root.mkdir()
     names = ["a.txt", "boom.jpg", "c.txt", "d.txt", "e.txt", "f.txt"]
-    for name in names:
-        (root / name).write_bytes(name.encode() * 100)
+    root = _text_files(tmp_path, names)
     cli("case", "create", "C1", "--title", "t")
     result = cli("ingest", str(root), "--case", "C1", "--workers", "2", "--no-faces", "--json")
     assert result.code == 0, result.err
     assert result.json()[0]["locations"] == len(names)
-    found = {
-        loc["location"]: m
-        for m in cli("media", "list", "--case", "C1", "--json").json()
-        for loc in m["locations"]
-    }
+    found = _by_location(cli)
     assert set(found) == set(names)
     boom = found["boom.jpg"]
     assert boom["error"] == "analysis crashed its worker process; hashed only"
-    assert boom["sha256"] == digest_bytes(b"boom.jpg" * 100).sha256  # hash sets still match it
+    assert boom["sha256"] == digest_bytes(b"boom.jpg").sha256  # hash sets still match it
     assert all(
         found[n]["error"] is None and found[n]["kind"] != "image" for n in names if n != "boom.jpg"
     )
