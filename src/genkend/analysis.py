@@ -9,7 +9,8 @@ Invariant: ``analyse`` never raises for a bad file. Content that cannot be decod
 an ``Analysis`` with ``error`` set (the digests are still there: known hash sets match
 corrupt files too); a file that cannot be read at all is an ``Analysis`` with
 ``read_error`` set and no digests. Faces (when enabled) are found on the same decoded
-picture, at the size the face options ask for.
+picture, at the size the face options ask for. ``notes`` say what the location's name
+gets wrong about the content (an extension that lies).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import BinaryIO
 
 from genkend import media
 from genkend.errors import FaceError, MediaError
+from genkend.evidence import location as evidence_location
 from genkend.faces.pipeline import FaceOptions, FoundFace, backend_for, find_faces
 from genkend.hashes import digests as hashing
 from genkend.records import Digests, ExifSummary, PerceptualHash
@@ -58,6 +60,7 @@ class Analysis:
     read_error: str | None = None
     faces: tuple[FoundFace, ...] = ()
     face_backend: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,19 +75,34 @@ def analyse(task: Task, options: Options) -> Analysis:
     try:
         if task.data is not None:
             return analyse_stream(task.location, io.BytesIO(task.data), options)
-        assert task.path is not None
-        with Path(task.path).open("rb") as stream:
+        with _open(task) as stream:
             return analyse_stream(task.location, stream, options)
     except OSError as exc:
         return Analysis(task.location, read_error=f"cannot read: {exc.strerror or exc}")
 
 
+def digests_only(task: Task, why: str) -> Analysis:
+    """The task's digests and ``why`` it got nothing more: for a file that cannot be analysed."""
+    try:
+        with io.BytesIO(task.data) if task.data is not None else _open(task) as stream:
+            return Analysis(task.location, hashing.digest(stream), error=why)
+    except OSError as exc:
+        return Analysis(task.location, read_error=f"{why}; cannot read: {exc.strerror or exc}")
+
+
+def _open(task: Task) -> BinaryIO:
+    assert task.path is not None
+    return Path(task.path).open("rb")
+
+
 def analyse_stream(location: str, stream: BinaryIO, options: Options) -> Analysis:
     head = stream.read(media.SNIFF_BYTES)
     content = media.sniff(head)
+    note = media.extension_note(evidence_location.base_name(location), content)
+    notes = () if note is None else (note,)
     if content.kind != "image":
         stream.seek(0)
-        return Analysis(location, hashing.digest(stream), content.mime, content.kind)
+        return Analysis(location, hashing.digest(stream), content.mime, content.kind, notes=notes)
     data = head + stream.read(IMAGE_READ_LIMIT + 1 - len(head))
     if len(data) > IMAGE_READ_LIMIT:
         stream.seek(0)
@@ -94,13 +112,14 @@ def analyse_stream(location: str, stream: BinaryIO, options: Options) -> Analysi
             content.mime,
             content.kind,
             error=f"image larger than {IMAGE_READ_LIMIT} bytes: hashed, not decoded",
+            notes=notes,
         )
     digests = hashing.digest_bytes(data)
     max_side = max(VISUAL_MAX_SIDE, options.faces.max_side if options.faces else 0)
     try:
         decoded = media.decode(data, max_pixels=options.max_pixels, max_side=max_side)
     except MediaError as exc:
-        return Analysis(location, digests, content.mime, content.kind, error=str(exc))
+        return Analysis(location, digests, content.mime, content.kind, error=str(exc), notes=notes)
     found, backend_name, face_error = _faces(decoded, options.faces)
     return Analysis(
         location,
@@ -114,6 +133,7 @@ def analyse_stream(location: str, stream: BinaryIO, options: Options) -> Analysi
         error=face_error,
         faces=tuple(found),
         face_backend=backend_name,
+        notes=notes,
     )
 
 

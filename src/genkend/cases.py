@@ -2,15 +2,18 @@
 
 Invariant: a case is created together with its ``case.create`` audit event and its
 creator's membership, in one transaction; case identifiers are the agency's own
-references and never change.
+references and never change. A source's shown status is exact: ``running`` only while
+the recorded run (host, pid, process start) is alive, ``interrupted`` when it is gone.
 """
 
 from __future__ import annotations
 
 import re
+import socket
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import psutil
 from sqlalchemy import Connection, insert, select
 
 from genkend.clock import utc_now_text
@@ -18,8 +21,10 @@ from genkend.errors import AlreadyExists, NotFound, UsageError
 from genkend.governance import audit
 from genkend.records import Actor
 from genkend.store import Store
-from genkend.store.schema import case_members, cases
+from genkend.store.schema import case_members, cases, evidence_sources
 
+RESUME = "run the same `genkend ingest` again to resume"
+_SAME_PROCESS_SECONDS = 0.01  # psutil's process start times are exact to the clock tick
 _CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 
 
@@ -88,3 +93,81 @@ def get(conn: Connection, case_id: str, allow_erased: bool = False) -> Case:
 
 def _row(conn: Connection, case_id: str) -> Any:
     return conn.execute(select(cases).where(cases.c.id == case_id)).first()
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """One evidence source of a case as it stands, with what to do when it did not finish.
+
+    ``status``: ``complete``, ``running`` (its run is alive, or on another host where it
+    cannot be checked), ``interrupted`` (its run is gone) or ``failed`` (its run raised
+    ``error``).
+    """
+
+    source_id: str
+    root: str
+    kind: str
+    status: str
+    error: str | None
+    advice: str | None
+    created_at: str
+    finished_at: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def this_run() -> dict[str, Any]:
+    """The running process, as ``evidence_sources`` records the run that holds a source."""
+    return {
+        "run_host": socket.gethostname(),
+        "run_pid": psutil.Process().pid,
+        "run_process_started": psutil.Process().create_time(),
+    }
+
+
+def run_alive(row: Any) -> bool | None:
+    """Whether the run recorded in a source row is still going; None: not checkable here."""
+    if row.run_pid is None:
+        return False  # recorded before runs were: that process is long gone
+    if row.run_host != socket.gethostname():
+        return None
+    try:
+        started = psutil.Process(row.run_pid).create_time()
+    except psutil.Error:
+        return False
+    return bool(abs(started - row.run_process_started) < _SAME_PROCESS_SECONDS)
+
+
+def sources(conn: Connection, case_id: str) -> list[SourceStatus]:
+    """The case's evidence sources in the order they were registered."""
+    rows = conn.execute(
+        select(evidence_sources)
+        .where(evidence_sources.c.case_id == case_id)
+        .order_by(evidence_sources.c.id)
+    )
+    return [_status(row) for row in rows]
+
+
+def _status(row: Any) -> SourceStatus:
+    status, advice = row.status, None
+    if status == "running":
+        alive = run_alive(row)
+        if alive is None:
+            advice = f"on host {row.run_host} (pid {row.run_pid}); if it is gone, {RESUME}"
+        elif not alive:
+            status = "interrupted"
+    if status == "interrupted":
+        advice = RESUME
+    elif status == "failed":
+        advice = f"once the cause is fixed, {RESUME}"
+    return SourceStatus(
+        row.source_id,
+        row.root,
+        row.kind,
+        status,
+        row.error,
+        advice,
+        row.created_at,
+        row.finished_at,
+    )

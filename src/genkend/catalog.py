@@ -10,15 +10,18 @@ duplicates; a location that could not be read is kept, with its error and no con
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import DataError, IntegrityError
 
 from genkend.analysis import Analysis
 from genkend.clock import from_text, to_text, utc_now_text
 from genkend.errors import NotFound
+from genkend.evidence import location
 from genkend.exchange import VicsFile, VicsMedia
 from genkend.records import MediaItem
 from genkend.store.schema import (
@@ -32,6 +35,8 @@ from genkend.store.schema import (
     similar_media,
 )
 from genkend.triage import Hit, Triage, classify
+
+log = logging.getLogger(__name__)
 
 # Near-duplicate pairs recorded per new picture, closest first.
 MAX_LOOKALIKE_PAIRS = 10
@@ -48,14 +53,27 @@ class BatchCounts:
     near_known: int = 0
     similar_pairs: int = 0
     faces: int = 0
+    # "location: why" of each item the store refused even as an error row
+    unrecorded: list[str] = field(default_factory=list)
 
     def add(self, other: BatchCounts) -> None:
         for key, value in asdict(other).items():
             setattr(self, key, getattr(self, key) + value)
 
 
+# What the store raises for one item's values (a duplicate, a value it cannot hold), as
+# opposed to the store itself failing, which ends the run.
+_ITEM_REFUSED = (IntegrityError, DataError)
+
+
 class Recorder:
-    """Writes analysed items of one evidence source into the catalog."""
+    """Writes analysed items of one evidence source into the catalog.
+
+    Each item is written in a savepoint of the batch's transaction: an item the store
+    refuses is recorded instead as a location with the store's error, and when even that
+    is refused (its location is taken), it is counted in ``unrecorded``; the rest of the
+    batch is written either way.
+    """
 
     def __init__(self, case_id: str, source_pk: int, triage: Triage) -> None:
         self.case_id = case_id
@@ -63,36 +81,82 @@ class Recorder:
         self.triage = triage
 
     def write(self, conn: Connection, batch: Sequence[tuple[MediaItem, Analysis]]) -> BatchCounts:
-        counts = BatchCounts(locations=len(batch))
+        counts = BatchCounts()
         contents = [a.digests for _, a in batch if a.digests is not None]
         existing = self._existing_ids(conn, [d.sha256 for d in contents])
         exact = self.triage.exact_hits(conn, [d for d in contents if d.sha256 not in existing])
         for item, analysis in batch:
-            media_id = None
-            if analysis.digests is not None:
-                sha = analysis.digests.sha256
-                if sha in existing:
-                    media_id = existing[sha]
-                    counts.existing_media += 1
-                else:
-                    media_id = self._add_media(conn, analysis, exact.get(sha, []), counts)
-                    existing[sha] = media_id
-            error = item.error or analysis.read_error or analysis.error
-            counts.errors += error is not None
-            conn.execute(
-                insert(media_locations).values(
-                    source_pk=self.source_pk,
-                    location=item.location,
-                    media_id=media_id,
-                    size=item.size,
-                    mtime=to_text(item.mtime) if item.mtime else None,
-                    depth=item.depth,
-                    error=item.error or analysis.read_error,
-                    notes=json.dumps(list(item.notes)) if item.notes else None,
-                    created_at=utc_now_text(),
-                )
-            )
+            mine = BatchCounts(locations=1)
+            mine.errors += (item.error or analysis.read_error or analysis.error) is not None
+            try:
+                with conn.begin_nested():
+                    media_id = self._content(conn, analysis, existing, exact, mine)
+                    error = item.error or analysis.read_error
+                    self._add_location(conn, item, media_id, error, analysis.notes)
+            except _ITEM_REFUSED as exc:
+                mine = self._refused(conn, item, exc)
+            else:
+                self._remember(analysis, media_id, existing)
+            counts.add(mine)
         return counts
+
+    def _content(
+        self,
+        conn: Connection,
+        analysis: Analysis,
+        existing: dict[str, int],
+        exact: dict[str, list[Hit]],
+        counts: BatchCounts,
+    ) -> int | None:
+        if analysis.digests is None:
+            return None
+        sha = analysis.digests.sha256
+        if sha in existing:
+            counts.existing_media += 1
+            return existing[sha]
+        return self._add_media(conn, analysis, exact.get(sha, []), counts)
+
+    def _remember(self, analysis: Analysis, media_id: int | None, existing: dict[str, int]) -> None:
+        """After an item's savepoint is kept: its content is known to the rest of the run."""
+        if analysis.digests is None or media_id is None or analysis.digests.sha256 in existing:
+            return
+        existing[analysis.digests.sha256] = media_id
+        if analysis.pdq is not None and self.triage.usable(analysis.pdq):
+            self.triage.add_to_case(media_id, analysis.pdq)
+
+    def _refused(self, conn: Connection, item: MediaItem, exc: Exception) -> BatchCounts:
+        reason = str(getattr(exc, "orig", None) or exc)
+        counts = BatchCounts(locations=1, errors=1)
+        try:
+            with conn.begin_nested():
+                self._add_location(conn, item, None, f"could not be recorded: {reason}", ())
+        except _ITEM_REFUSED:
+            log.warning("%s could not be recorded: %s", item.location, reason)
+            return BatchCounts(unrecorded=[f"{item.location}: {reason}"])
+        return counts
+
+    def _add_location(
+        self,
+        conn: Connection,
+        item: MediaItem,
+        media_id: int | None,
+        error: str | None,
+        more_notes: tuple[str, ...],
+    ) -> None:
+        notes = item.notes + more_notes
+        conn.execute(
+            insert(media_locations).values(
+                source_pk=self.source_pk,
+                location=item.location,
+                media_id=media_id,
+                size=item.size,
+                mtime=to_text(item.mtime) if item.mtime else None,
+                depth=item.depth,
+                error=error,
+                notes=json.dumps(list(notes)) if notes else None,
+                created_at=utc_now_text(),
+            )
+        )
 
     def _existing_ids(self, conn: Connection, shas: list[str]) -> dict[str, int]:
         if not shas:
@@ -177,7 +241,6 @@ class Recorder:
                     ],
                 )
             counts.similar_pairs += len(pairs)
-            self.triage.add_to_case(media_id, pdq)
         return media_id
 
     def _add_faces(self, conn: Connection, media_id: int, analysis: Analysis) -> None:
@@ -372,7 +435,7 @@ def vics_media(conn: Connection, case_id: str) -> Iterator[VicsMedia]:
             mime_type=described["mime"],
             files=tuple(
                 VicsFile(
-                    file_name=loc["location"].rsplit("/", 1)[-1].rsplit("!", 1)[-1],
+                    file_name=_readable(location.base_name(loc["location"])),
                     file_path=loc["location"],
                     written=from_text(loc["mtime"]) if loc["mtime"] else None,
                     source_id=loc["source_id"],
@@ -380,3 +443,8 @@ def vics_media(conn: Connection, case_id: str) -> Iterator[VicsMedia]:
                 for loc in described["locations"]
             ),
         )
+
+
+def _readable(name: str) -> str:
+    # JSON text cannot hold undecodable bytes; the exact name stays in the file path.
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -14,12 +14,13 @@ workspace's spool folder, nowhere else.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from genkend.analysis import (
     Task,
     analyse,
     analyse_stream,
+    digests_only,
 )
 from genkend.catalog import BatchCounts, Recorder, done_locations
 from genkend.clock import utc_now_text
@@ -45,7 +47,10 @@ from genkend.records import MediaItem
 from genkend.settings import Settings
 from genkend.store.schema import evidence_sources
 from genkend.triage import Triage
+from genkend.workers import executor as workers_pool
 from genkend.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int | None], None]
 
@@ -122,6 +127,30 @@ def _ingest_source(
     source = open_source(root, source_id, limits, ws.spool_dir)
     source_pk = _register(ws, case_id, source)
     summary = Summary(case_id, source_id, str(source.root))
+    try:
+        _record(ws, source, source_pk, summary, workers, options, progress)
+    except KeyboardInterrupt:
+        _stop(ws, source_pk, summary, "interrupted", "stopped by the operator")
+        raise
+    except Exception as exc:
+        _stop(ws, source_pk, summary, "failed", str(exc) or type(exc).__name__)
+        raise
+    summary.seconds = round(time.monotonic() - started, 3)
+    _finish(ws, source_pk, summary)
+    return summary
+
+
+def _record(
+    ws: Workspace,
+    source: EvidenceSource,
+    source_pk: int,
+    summary: Summary,
+    workers: int,
+    options: Options,
+    progress: Progress | None,
+) -> None:
+    """Analyse and record every item of the source not recorded yet, batch by batch."""
+    s, case_id, source_id = ws.settings, summary.case_id, summary.source_id
     with ws.store.read() as conn:
         done = done_locations(conn, source_pk)
         triage = Triage(conn, case_id, s.pdq_max_distance, s.pdq_min_quality)
@@ -143,6 +172,7 @@ def _ingest_source(
                     "last": batch[-1][0].location,
                     "new_media": counts.new_media,
                     "errors": counts.errors,
+                    **({"unrecorded": counts.unrecorded} if counts.unrecorded else {}),
                 },
             )
         summary.counts.add(counts)
@@ -159,9 +189,6 @@ def _ingest_source(
             )
     if batch:
         flush()
-    summary.seconds = round(time.monotonic() - started, 3)
-    _finish(ws, source_pk, summary)
-    return summary
 
 
 def _analysed(
@@ -169,8 +196,9 @@ def _analysed(
 ) -> Iterator[tuple[MediaItem, Analysis]]:
     """Analyses in completion order; at most a few tasks per worker are in flight."""
     window = max(4, workers * 4)
-    pending: dict[Future[Analysis], MediaItem] = {}
-    with _executor(workers) as pool:
+    pending: dict[Future[Analysis], tuple[MediaItem, Task]] = {}
+    pool = workers_pool(workers)
+    try:
         for item in source.items():
             summary.listed += 1
             if item.location in done:
@@ -180,18 +208,51 @@ def _analysed(
             if isinstance(task_or_result, Analysis):
                 yield item, task_or_result
                 continue
-            pending[pool.submit(analyse, task_or_result, options)] = item
+            pending[pool.submit(analyse, task_or_result, options)] = (item, task_or_result)
             while len(pending) >= window:
-                yield from _collect(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+                pool = yield from _collect(pool, pending, options, workers)
         while pending:
-            yield from _collect(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+            pool = yield from _collect(pool, pending, options, workers)
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _collect(
-    pending: dict[Future[Analysis], MediaItem], finished: set[Future[Analysis]]
-) -> Iterator[tuple[MediaItem, Analysis]]:
-    for future in finished:
-        yield pending.pop(future), future.result()
+    pool: Executor,
+    pending: dict[Future[Analysis], tuple[MediaItem, Task]],
+    options: Options,
+    workers: int,
+) -> Generator[tuple[MediaItem, Analysis], None, Executor]:
+    """The analyses finished next; the pool to go on with (a new one after a crash).
+
+    A worker that dies (a decoder's memory fault on hostile bytes) breaks the pool and
+    every task in it; those are analysed again one at a time in a new pool, so that the
+    file that kills a worker on its own is found, and is hashed here, in this process.
+    """
+    crashed: list[tuple[MediaItem, Task]] = []
+    for future in wait(pending, return_when=FIRST_COMPLETED).done:
+        item, task = pending.pop(future)
+        try:
+            result = future.result()
+        except BrokenProcessPool:
+            crashed.append((item, task))
+            continue
+        yield item, result
+    if not crashed:
+        return pool
+    crashed += pending.values()
+    pending.clear()
+    pool.shutdown(cancel_futures=True)
+    pool = workers_pool(workers)
+    for item, task in crashed:
+        try:
+            result = pool.submit(analyse, task, options).result()
+        except BrokenProcessPool:
+            pool.shutdown(cancel_futures=True)
+            pool = workers_pool(workers)
+            result = digests_only(task, "analysis crashed its worker process; hashed only")
+        yield item, result
+    return pool
 
 
 def _prepare(source: EvidenceSource, item: MediaItem, options: Options) -> Task | Analysis:
@@ -212,21 +273,6 @@ def _prepare(source: EvidenceSource, item: MediaItem, options: Options) -> Task 
         return Analysis(item.location, read_error=f"cannot read: {exc.strerror or exc}")
 
 
-class _InProcess(Executor):
-    """``--workers 0``: analyse in this process (debugging, tiny inputs)."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
-
-
-def _executor(workers: int) -> Executor:
-    if workers <= 0:
-        return _InProcess()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-
-
 def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
     kind = "folder" if source.root.is_dir() else "file"
     with ws.store.begin() as conn:
@@ -241,10 +287,15 @@ def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
                     f"source id {source.id} in case {case_id} already names "
                     f"{row.root}; choose another --source-id"
                 )
+            if row.status == "running" and cases.run_alive(row):
+                raise UsageError(
+                    f"source {source.id} of case {case_id} is being ingested right now "
+                    f"(pid {row.run_pid}); wait for that run to finish"
+                )
             conn.execute(
                 update(evidence_sources)
                 .where(evidence_sources.c.id == row.id)
-                .values(status="running")
+                .values(status="running", error=None, **cases.this_run())
             )
             audit.record(
                 conn,
@@ -265,6 +316,7 @@ def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
                     status="running",
                     created_at=utc_now_text(),
                     created_by=ws.actor.name,
+                    **cases.this_run(),
                 )
                 .returning(evidence_sources.c.id)
             ).scalar_one()
@@ -286,12 +338,31 @@ def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
         return source_pk
 
 
+def _stop(ws: Workspace, source_pk: int, summary: Summary, status: str, error: str) -> None:
+    """Record why a run ended early; never hides the exception that ended it."""
+    try:
+        with ws.store.begin() as conn:
+            conn.execute(
+                update(evidence_sources)
+                .where(evidence_sources.c.id == source_pk)
+                .values(status=status, error=error)
+            )
+            detail = {**summary.as_dict(), "status": status, "error": error}
+            action = "ingest.fail" if status == "failed" else "ingest.interrupt"
+            audit.record(
+                conn, ws.actor, action, f"source:{summary.case_id}/{summary.source_id}", detail
+            )
+    except Exception:
+        # the store may be what failed; the source then shows as interrupted
+        log.exception("could not record that source %s %s", summary.source_id, status)
+
+
 def _finish(ws: Workspace, source_pk: int, summary: Summary) -> None:
     with ws.store.begin() as conn:
         conn.execute(
             update(evidence_sources)
             .where(evidence_sources.c.id == source_pk)
-            .values(status="complete", finished_at=utc_now_text())
+            .values(status="complete", finished_at=utc_now_text(), error=None)
         )
         audit.record(
             conn,

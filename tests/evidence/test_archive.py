@@ -574,3 +574,34 @@ def test_large_members_spill_only_into_the_spool_folder(
     assert spilled, "the member should have been spilled into the spool folder"
     assert not [target for target in open_files() if target.startswith(str(spool))]
     assert list(spool.iterdir()) == []
+
+
+def test_awkward_names_are_reopened_from_their_locations(evidence: Path) -> None:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr("a.jpg", b"inner member")
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w") as archive:
+        archive.writestr("x.zip", inner.getvalue())
+        archive.writestr("x.zip!/a.jpg", b"look-alike member")
+        archive.writestr("NAMELESS", b"nameless member")
+        archive.writestr("50%#1.txt", b"percent and hash")
+    # zipfile cuts a name at its first NUL: this member's stored name reads as empty
+    hostile = outer.getvalue().replace(b"NAMELESS", b"\0AMELESS")
+    (evidence / "t.zip!").mkdir()
+    (evidence / "t.zip!" / "o.zip").write_bytes(hostile)
+    (evidence / "c%FF.zip").write_bytes(hostile)
+    with open(os.fsencode(evidence) + b"/c\xff.zip", "wb") as handle:
+        handle.write(hostile)
+
+    source = open_source(evidence, "S")
+    items = [item for item in source.items() if item.depth]
+    # opened after the walk: each member is found again from its location alone
+    contents = {item.location: source.open(item).read() for item in items}
+
+    assert len(contents) == 15
+    for top in ("t.zip%21/o.zip", "c%25FF.zip", "c%FF.zip"):
+        assert contents[f"{top}!/x.zip!/a.jpg"] == b"inner member"
+        assert contents[f"{top}!/x.zip%21/a.jpg"] == b"look-alike member"
+        assert contents[f"{top}!/#2"] == b"nameless member"
+        assert contents[f"{top}!/50%25%231.txt"] == b"percent and hash"

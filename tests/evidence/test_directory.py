@@ -244,8 +244,8 @@ def test_undecodable_names_are_escaped_and_noted(evidence: Path) -> None:
 
     ((item, data),) = walk(open_source(evidence, "S"))
 
-    assert item.location == "bad\\xff.txt"
-    assert item.notes == ("name is not valid UTF-8; undecodable bytes shown as \\xNN",)
+    assert item.location == "bad%FF.txt"
+    assert item.notes == ("name is not valid UTF-8; undecodable bytes shown as %XX",)
     assert data == b"content"
 
 

@@ -312,3 +312,74 @@ def test_ingest_on_postgresql(cli: Any, evidence: Path, postgres_url: str) -> No
     assert result.code == 0, result.err
     listing = cli("--db", postgres_url, "media", "list", "--case", "C1", "--json").json()
     assert set(by_location(listing)) == EXPECTED_LOCATIONS
+
+
+def test_a_run_that_raises_marks_its_source_failed(
+    cli: Any, case: str, evidence: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import genkend.ingest
+    from genkend.errors import StoreError
+
+    def broken(*args: Any) -> Any:
+        raise StoreError("the disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(genkend.ingest.Recorder, "write", broken)
+        result = cli("ingest", str(evidence), "--case", case, "--workers", "0")
+    assert result.code != 0 and "the disk is full" in result.err
+    (source,) = cli("case", "show", case, "--json").json()["sources"]
+    assert (source["status"], source["error"]) == ("failed", "the disk is full")
+    assert "again" in source["advice"]
+    (event,) = cli("audit", "show", "--action", "ingest.fail", "--json").json()
+    assert event["detail"]["error"] == "the disk is full"
+    assert cli("ingest", str(evidence), "--case", case, "--workers", "0").code == 0
+    (source,) = cli("case", "show", case, "--json").json()["sources"]
+    assert (source["status"], source["error"]) == ("complete", None)
+
+
+def test_a_source_being_ingested_is_not_ingested_twice_at_once(
+    cli: Any, case: str, evidence: Path, home: Path
+) -> None:
+    import sqlite3
+
+    from genkend import cases
+
+    ingest(cli, evidence)
+    run = cases.this_run()  # this test process: alive, as a concurrent ingest would be
+    with sqlite3.connect(home / "genkend.sqlite") as conn:
+        conn.execute(
+            "UPDATE evidence_sources SET status = 'running', run_host = ?, run_pid = ?,"
+            " run_process_started = ?",
+            (run["run_host"], run["run_pid"], run["run_process_started"]),
+        )
+    (source,) = cli("case", "show", case, "--json").json()["sources"]
+    assert source["status"] == "running" and source["advice"] is None
+    result = cli("ingest", str(evidence), "--case", case, "--workers", "0")
+    assert result.code == 2 and "is being ingested right now" in result.err
+    with sqlite3.connect(home / "genkend.sqlite") as conn:
+        conn.execute("UPDATE evidence_sources SET run_process_started = 1.0")  # pid reused
+    (source,) = cli("case", "show", case, "--json").json()["sources"]
+    assert source["status"] == "interrupted"
+    assert cli("ingest", str(evidence), "--case", case, "--workers", "0").code == 0
+
+
+def test_an_extension_that_lies_is_noted_on_its_location(
+    cli: Any, case: str, evidence: Path
+) -> None:
+    png = (evidence / "other" / "drawing.png").read_bytes()
+    (evidence / "other" / "really-a-png.jpg").write_bytes(png)
+    ingest(cli, evidence)
+    found = by_location(cli("media", "list", "--case", case, "--json").json())
+
+    def notes(location: str) -> list[str]:
+        (entry,) = [x for x in found[location]["locations"] if x["location"] == location]
+        return list(entry["notes"])
+
+    assert notes("text.jpg") == ["extension .jpg claims image/jpeg; content is not recognised"]
+    assert notes("other/really-a-png.jpg") == [
+        "extension .jpg claims image/jpeg; content is image/png"
+    ]
+    # the same content under its own name is not noted
+    assert notes("other/drawing.png") == [] and notes("DCIM/IMG_0001.jpg") == []
+    shown = cli("media", "show", str(found["text.jpg"]["id"]), "--json").json()
+    assert shown["locations"][0]["notes"] == notes("text.jpg")

@@ -135,3 +135,60 @@ def test_sniff_returns_a_frozen_record() -> None:
     assert content == media.ContentType("application/pdf", "document")
     with pytest.raises(dataclasses.FrozenInstanceError):
         content.kind = "image"  # type: ignore[misc,unused-ignore]
+
+
+NATURAL_EXTENSION = {
+    "jpeg": "jpg",
+    "gif89a": "gif",
+    "gif87a": "gif",
+    "tiff-le": "tif",
+    "tiff-be": "tif",
+    "heif-mif1": "heif",
+    "heic-via-mif1": "heic",
+    "avif-via-mif1": "avif",
+    "heic-sequence": "heic",
+    "jpeg2000": "jp2",
+    "mp4-mp42": "mp4",
+    "mov-old": "mov",
+    "tar-posix": "tar",
+    "tar-gnu": "tar",
+    "gzip": "gz",
+    "bzip2": "bz2",
+    "zip-empty": "zip",
+    "text": "txt",
+    "bm-text": "txt",
+    "empty": "jpg",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [(NATURAL_EXTENSION.get(case[0], case[0]), case[1]) for case in SNIFF_CASES],
+    ids=[case[0] for case in SNIFF_CASES],
+)
+def test_a_file_named_for_its_content_gets_no_note(name: str, make: Callable[[], bytes]) -> None:
+    content = media.sniff(make()[: media.SNIFF_BYTES])
+    assert media.extension_note(f"DCIM/file.{name}", content) is None
+    assert media.extension_note(f"file.{name.upper()}", content) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "note"),
+    [
+        (
+            "a.jpg",
+            b"just some text\n",
+            "extension .jpg claims image/jpeg; content is not recognised",
+        ),
+        ("a.jpg", _red("PNG"), "extension .jpg claims image/jpeg; content is image/png"),
+        ("a.txt", _red("JPEG"), "extension .txt claims text/plain; content is image/jpeg"),
+        ("a.mp4", _zip(("x", b"y")), "extension .mp4 claims video/mp4; content is application/zip"),
+        ("notes", _red("JPEG"), None),  # no extension: nothing claimed
+        ("a.unknownext", _red("JPEG"), None),
+        ("a.txt", b"%PDF-1.7\n", None),  # neither side a picture or video: walked by content anyway
+    ],
+)
+def test_an_extension_that_lies_about_a_picture_or_video_is_noted(
+    name: str, data: bytes, note: str | None
+) -> None:
+    assert media.extension_note(name, media.sniff(data)) == note

@@ -17,6 +17,7 @@ def test_public_api_is_sorted_and_complete() -> None:
         "Kind",
         "decode",
         "exif_summary",
+        "extension_note",
         "sniff",
         "thumbnail",
     ]

@@ -53,18 +53,25 @@ def register(app: typer.Typer) -> None:
         case_id: Annotated[str, typer.Argument(help="The case reference.")],
         as_json: JsonFlag = False,
     ) -> None:
-        """Show one case (members, auditors and admins)."""
+        """Show one case and its evidence sources (members, auditors and admins)."""
         context = ctx_of(ctx)
         account = context.need("case show", ANYONE)
         if not account.roles & {"auditor", "admin"}:
             context.need("case show", ANYONE, case_id)
         with context.workspace().store.read() as conn:
             found = cases.get(conn, case_id, allow_erased=True)
+            sources = cases.sources(conn, case_id)
         if as_json:
-            print_json(found.as_dict())
+            print_json({**found.as_dict(), "sources": [x.as_dict() for x in sources]})
             return
         for key, value in found.as_dict().items():
             console.print(f"{key:12} {shown(value)}")
+        if sources:
+            print_table(
+                "evidence sources",
+                ["source", "status", "what to do", "error", "root"],
+                [[x.source_id, x.status, x.advice or "", x.error or "", x.root] for x in sources],
+            )
 
 
 def register_members(case: typer.Typer) -> None:

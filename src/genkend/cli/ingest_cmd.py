@@ -73,6 +73,7 @@ def register(app: typer.Typer) -> None:
             "similar_pairs": "near-duplicate pairs in case",
             "faces": "faces found",
             "errors": "recorded with an error",
+            "unrecorded": "not recorded (see the audit trail)",
             "seconds": "seconds",
             "items_per_s": "files per second",
         }
@@ -81,6 +82,10 @@ def register(app: typer.Typer) -> None:
             print_table(
                 f"ingest of {summary.source_id} into case {case}",
                 ["", "count"],
-                [[label, data[key]] for key, label in labels.items()],
+                [[label, _count(data[key])] for key, label in labels.items()],
             )
         console.print("details: genkend media list --case " + case)
+
+
+def _count(value: object) -> object:
+    return len(value) if isinstance(value, list) else value

@@ -3,10 +3,10 @@
 Each member is read once, through the limits of ``ArchiveLimits``, into a ``Spool``; the
 spool gives its true size, lets its content be sniffed for a nested archive, lets the
 caller hash it right after it is yielded, and is what a nested archive is read from.
-A member's location is its archive's location, ``!/`` and its stored name
-(``outer.zip!/inner.tar!/dir/a.jpg``); problems that belong to no single member (a
-corrupt central directory, a stream that breaks between members, a member-count limit)
-are recorded on the archive's contents, ``outer.zip!/``.
+A member's location is its archive's location, ``!/`` and its stored name, escaped
+(``outer.zip!/inner.tar!/dir/a.jpg``, see ``genkend.evidence.location``); problems that
+belong to no single member (a corrupt central directory, a stream that breaks between
+members, a member-count limit) are recorded on the archive's contents, ``outer.zip!/``.
 
 Invariants: nothing is ever extracted to a named file; a member's stored name, however
 hostile (``../../etc/passwd``, ``/etc/passwd``), is only ever a location string. Members
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from genkend.errors import TooLarge
+from genkend.evidence import location as loc
 from genkend.evidence.formats import ArchiveFormat, decompressing, detect
 from genkend.evidence.limits import ArchiveLimits, Budget, Counter, Meter, Readable
 from genkend.evidence.spool import Spool
@@ -37,6 +38,7 @@ from genkend.records import MediaItem
 
 COPY_CHUNK = 2**20
 UNSAFE_NAME_NOTE = "unsafe member name; read in memory only"
+NOT_UTF8_NOTE = "name is not valid UTF-8; undecodable bytes shown as %XX"
 
 # What reading a damaged archive can raise, from the standard library's readers.
 READ_ERRORS: tuple[type[Exception], ...] = (
@@ -112,15 +114,9 @@ def members(
 
 
 def readable_name(name: str) -> tuple[str, tuple[str, ...]]:
-    """``name`` as a location can store it, with a note when bytes had to be escaped."""
-    try:
-        raw = name.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        raw = name.encode("utf-8", "backslashreplace")
-    shown = raw.decode("utf-8", "backslashreplace")
-    if shown == name:
-        return name, ()
-    return shown, ("name is not valid UTF-8; undecodable bytes shown as \\xNN",)
+    """``name`` as a location stores it, with a note when it held bytes that are not UTF-8."""
+    shown, undecodable = loc.escape(name)
+    return shown, (NOT_UTF8_NOTE,) if undecodable else ()
 
 
 def utc_time(timestamp: float) -> datetime | None:
@@ -136,11 +132,15 @@ def describe(exc: BaseException) -> str:
 
 
 class _Names:
-    """Member locations within one archive, made unique: a repeated name gets ``#2``."""
+    """Member locations within one archive, made unique: a repeated name gets ``#2``.
+
+    The empty part is taken from the start: it is the archive's contents, where its own
+    problems are recorded, so a member stored with an empty name is numbered.
+    """
 
     def __init__(self, archive_location: str) -> None:
-        self._prefix = archive_location + "!/"
-        self._seen: set[str] = set()
+        self._archive = archive_location
+        self._seen: set[str] = {""}
 
     def location(self, name: str) -> tuple[str, tuple[str, ...]]:
         shown, notes = readable_name(name)
@@ -149,11 +149,11 @@ class _Names:
         unique, occurrence = shown, 1
         while unique in self._seen:
             occurrence += 1
-            unique = f"{shown}#{occurrence}"
+            unique = loc.numbered(shown, occurrence)
         if occurrence > 1:
             notes += (f"name already used by an earlier member; location suffixed #{occurrence}",)
         self._seen.add(unique)
-        return self._prefix + unique, notes
+        return loc.member(self._archive, unique), notes
 
 
 def _is_unsafe(name: str) -> bool:
@@ -215,7 +215,7 @@ def _counted(walk: Walk, location: str, depth: int) -> Found | None:
     try:
         walk.budget.add_member()
     except TooLarge as exc:
-        return walk.error(location + "!/", depth, f"expansion limit exceeded: {exc}")
+        return walk.error(loc.contents(location), depth, f"expansion limit exceeded: {exc}")
     return None
 
 
@@ -224,12 +224,15 @@ def _zip_members(stream: BinaryIO, location: str, depth: int, walk: Walk) -> Ite
     try:
         archive = zipfile.ZipFile(counter.stream)
     except READ_ERRORS as exc:
-        yield walk.error(location + "!/", depth, f"archive could not be read: {describe(exc)}")
+        yield walk.error(
+            loc.contents(location), depth, f"archive could not be read: {describe(exc)}"
+        )
         return
     names = _Names(location)
     with archive:
         for info in archive.infolist():
-            if info.is_dir():
+            # not info.is_dir(): it raises IndexError for a name that is empty (cut at a NUL)
+            if info.filename.endswith("/"):
                 continue
             if walk.budget.stopped:
                 return
@@ -320,7 +323,9 @@ def _tar_stream(data: BinaryIO, location: str, depth: int, walk: Walk) -> Iterat
         # Closed by the ``with`` below; opening is apart so that its failure is recorded.
         archive = tarfile.open(fileobj=data, mode="r|")  # noqa: SIM115
     except _TAR_OPEN_ERRORS as exc:
-        yield walk.error(location + "!/", depth, f"archive could not be read: {describe(exc)}")
+        yield walk.error(
+            loc.contents(location), depth, f"archive could not be read: {describe(exc)}"
+        )
         return
     with archive:
         while not walk.budget.stopped:
@@ -328,11 +333,11 @@ def _tar_stream(data: BinaryIO, location: str, depth: int, walk: Walk) -> Iterat
                 info = archive.next()
             except TooLarge as exc:
                 message = f"expansion limit exceeded after {last}: {exc}"
-                yield walk.error(location + "!/", depth, message)
+                yield walk.error(loc.contents(location), depth, message)
                 return
             except READ_ERRORS as exc:
                 message = f"archive could not be read past {last}: {describe(exc)}"
-                yield walk.error(location + "!/", depth, message)
+                yield walk.error(loc.contents(location), depth, message)
                 return
             if info is None:
                 return
@@ -416,7 +421,7 @@ def _single_member(
 
 def _decompressed_name(location: str, codec: str) -> str:
     """The compressed file's own name without its compression suffix (``a.jpg.gz``: ``a.jpg``)."""
-    name = location.rsplit("/", 1)[-1]
+    name = loc.base_name(location)
     for suffix in _CODEC_SUFFIXES[codec]:
         if name.lower().endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]

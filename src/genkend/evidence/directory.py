@@ -3,7 +3,8 @@
 The walk is depth-first in sorted name order, so two walks of unchanged evidence list
 the same items in the same order. Every regular file is an item; when its content is an
 archive, its members follow it (see ``genkend.evidence.archive``). Locations are POSIX
-paths relative to the root; for a single-file source, the file's name.
+paths relative to the root, escaped as ``genkend.evidence.location`` says; for a
+single-file source, the file's name.
 
 Invariants: evidence is only ever opened for reading (``O_RDONLY``, and ``O_NOATIME``
 where allowed, so not even access times change); a symbolic link is never followed, so
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from genkend.errors import MediaError
+from genkend.evidence import location as loc
 from genkend.evidence.archive import (
     Found,
     Walk,
@@ -187,7 +189,9 @@ class LocalSource:
         try:
             stream = open_readonly(path)
         except (OSError, MediaError) as exc:
-            yield walk.error(location + "!/", 1, f"archive could not be reopened: {describe(exc)}")
+            yield walk.error(
+                loc.contents(location), 1, f"archive could not be reopened: {describe(exc)}"
+            )
             return
         with stream:
             yield from members(stream, fmt, location, 1, walk)
@@ -227,8 +231,10 @@ class LocalSource:
 
     def _reopen_member(self, item: MediaItem) -> BinaryIO:
         logger.debug("walking the archive again to open %s", item.location)
-        for top_location, path in self._top_level_candidates(item.location):
-            walker = self._walk_path(path, top_location)
+        top = loc.split(item.location)[0]
+        path = self._top_level_path(top)
+        if path is not None:
+            walker = self._walk_path(path, top)
             try:
                 for found in walker:
                     if found.item.location == item.location and found.content is not None:
@@ -239,22 +245,14 @@ class LocalSource:
                 walker.close()
         raise MediaError(f"{item.location}: no longer found in the evidence")
 
-    def _top_level_candidates(self, location: str) -> Iterator[tuple[str, Path]]:
-        """The plain files whose archives may hold ``location``, shortest prefix first.
-
-        A folder's name may itself contain ``!/``-like text (``a!/b.zip``), so every
-        split point is tried, not just the first.
-        """
-        start = 0
-        while (cut := location.find("!/", start)) != -1:
-            prefix, start = location[:cut], cut + 1
-            if not self._is_dir:
-                if prefix == self._root_location():
-                    yield prefix, self.root
-                continue
-            path = self.root / prefix
-            if self._inside(path) and stat.S_ISREG(_lstat_mode(path)):
-                yield prefix, path
+    def _top_level_path(self, top: str) -> Path | None:
+        """The plain file that a member's top-level part names, if it is still one."""
+        if not self._is_dir:
+            return self.root if top == self._root_location() else None
+        path = self.root / os.fsdecode(loc.raw_name(top))
+        if self._inside(path) and stat.S_ISREG(_lstat_mode(path)):
+            return path
+        return None
 
     def _inside(self, path: Path) -> bool:
         # realpath, not a lexical check: "root/../x" and links out of the root are outside.

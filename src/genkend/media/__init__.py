@@ -4,7 +4,8 @@ Responsibility: turn the bytes of one file into the facts and pixels the rest of
 works on, or into one ``MediaError`` that says why not. The package's public surface is
 this module; its parts are
 
-- ``content_type``: what a file is, from its magic bytes (``sniff``, ``ContentType``);
+- ``content_type``: what a file is, from its magic bytes (``sniff``, ``ContentType``),
+  and whether its name lies about it (``extension_note``);
 - ``decoding``: the upright RGB pixels of an image within the pixel cap (``decode``);
 - ``exif``: camera, time and place from EXIF (``exif_summary``);
 - ``thumbnails``: small JPEGs without metadata (``thumbnail``);
@@ -22,7 +23,7 @@ Invariants (each part states its own in detail):
 
 from __future__ import annotations
 
-from genkend.media.content_type import SNIFF_BYTES, ContentType, Kind, sniff
+from genkend.media.content_type import SNIFF_BYTES, ContentType, Kind, extension_note, sniff
 from genkend.media.decoding import DecodedImage, decode
 from genkend.media.exif import exif_summary
 from genkend.media.thumbnails import thumbnail
@@ -34,6 +35,7 @@ __all__ = [
     "Kind",
     "decode",
     "exif_summary",
+    "extension_note",
     "sniff",
     "thumbnail",
 ]

@@ -2,23 +2,27 @@
 
 Responsibility: name the content of a file (``sniff``) so that genkend knows whether to
 decode it as an image, hand it to the frame extractor, walk it as an archive, or only
-record it.
+record it; and say when a file's name lies about a picture or video
+(``extension_note``), as forensic tools flag an extension mismatch.
 
 Invariants:
 
 - The content type comes from the bytes (magic numbers), never from a file name.
 - ``sniff`` is a pure function of the bytes it is given and never raises: content it
   cannot name is ``application/octet-stream`` of kind ``other``.
+- What an extension claims comes from Python's built-in table (never the machine's
+  ``mime.types``), so the same name gets the same note on every machine.
 """
 
 from __future__ import annotations
 
+import mimetypes
 from dataclasses import dataclass
 from typing import Literal
 
 import puremagic
 
-__all__ = ["SNIFF_BYTES", "ContentType", "Kind", "sniff"]
+__all__ = ["SNIFF_BYTES", "ContentType", "Kind", "extension_note", "sniff"]
 
 SNIFF_BYTES = 4096
 """How many leading bytes ``sniff`` wants: enough for TAR (offset 257) and for puremagic."""
@@ -257,3 +261,47 @@ def _kind_of(mime: str) -> Kind:
     if mime in _PUREMAGIC_DOCUMENTS:
         return "document"
     return "other"
+
+
+def _extension_table() -> mimetypes.MimeTypes:
+    table = mimetypes.MimeTypes()  # built-in types only, unlike the module's functions
+    # Extensions Python lacks or names otherwise than ``sniff`` does.
+    for mime, extension in (
+        ("image/jpeg", ".jfif"),
+        ("image/jp2", ".jp2"),
+        ("image/x-icon", ".ico"),
+        ("video/x-matroska", ".mkv"),
+        ("video/mp4", ".m4v"),
+        ("video/3gpp", ".3gp"),
+        ("video/3gpp2", ".3g2"),
+    ):
+        table.add_type(mime, extension)
+    return table
+
+
+_EXTENSIONS = _extension_table()
+_VISUAL = ("image/", "video/")
+
+
+def extension_note(name: str, content: ContentType) -> str | None:
+    """A note when ``name``'s extension lies about a picture or video, else None.
+
+    The extension lies when it claims a picture or video type that the content is not,
+    or when the content is a picture or video of another type than it claims (a PNG
+    named ``.jpg``, a JPEG named ``.txt``). Other mismatches are not noted: archives
+    are walked by content whatever their name. Empty files and names without a known
+    extension claim nothing.
+    """
+    claimed = _EXTENSIONS.guess_type(name.lower(), strict=False)[0]
+    if claimed is None or content.kind == "empty" or _same_type(claimed, content.mime):
+        return None
+    if not (claimed.startswith(_VISUAL) or content.mime.startswith(_VISUAL)):
+        return None
+    extension = name.rsplit(".", 1)[-1]
+    found = "not recognised" if content.mime == _OCTET_STREAM else content.mime
+    return f"extension .{extension} claims {claimed}; content is {found}"
+
+
+def _same_type(claimed: str, sniffed: str) -> bool:
+    # A burst of HEIC pictures is a sequence, and is named .heic all the same.
+    return claimed == sniffed.removesuffix("-sequence")

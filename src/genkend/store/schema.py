@@ -87,6 +87,13 @@ evidence_sources = Table(
     Column("created_at", String(32), nullable=False),
     Column("created_by", String(200), nullable=False),
     Column("finished_at", String(32)),
+    # The run that holds the source while ``running``: host, pid and the process's start
+    # time (pid reuse), so that a run killed without a word can be told from a live one.
+    Column("run_host", String(255)),
+    Column("run_pid", Integer),
+    Column("run_process_started", Float),
+    # Why the last run failed (status ``failed``) or stopped (``interrupted``).
+    Column("error", Text),
     UniqueConstraint("case_id", "source_id", name="uq_evidence_sources_case_source"),
 )
 
