@@ -15,7 +15,7 @@ account that is not a member of the case, unless it holds one of the ``unscoped`
 ``PermissionDenied`` and an ``access.denied`` audit event. The body receives the session
 with ``Session.caller`` set, and adds the checks only it can make (authorisation,
 purpose and legal basis, independence of reviewers), refusing through
-``governance.access.refuse`` so that those refusals are audited too.
+``governance.access.deny`` so that those refusals are audited too.
 
 Invariant: ``RULES`` lists every service function; a test enumerates it and calls each
 as an account without the role and as a non-member, and fails on a public function of
