@@ -130,9 +130,9 @@ EXAMPLES: dict[str, Example] = {"case_id": lambda w: CASE}
 
 
 def _merge() -> None:
-    from . import examples_faces, examples_governance, examples_hashes
+    from . import examples_faces, examples_governance, examples_hashes, examples_review
 
-    for module in (examples_governance, examples_hashes, examples_faces):
+    for module in (examples_governance, examples_hashes, examples_faces, examples_review):
         clash = set(EXAMPLES) & set(module.EXAMPLES)
         assert not clash, f"example parameters defined twice: {sorted(clash)}"
         EXAMPLES.update(module.EXAMPLES)
