@@ -31,6 +31,7 @@ from genkend.cli import (
     report_cmd,
     retention_cmd,
     review_cmd,
+    search_cmd,
     settings_cmd,
     user_cmd,
 )
@@ -75,6 +76,7 @@ for module in (
     export_cmd,
     faces_cmd,
     gallery_cmd,
+    search_cmd,
     evaluate_cmd,
     authorisation_cmd,
     user_cmd,
