@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, func, insert, select
 
-from genkend import cases, gallery, review
+from genkend import cases, gallery
 from genkend.analysis import IMAGE_READ_LIMIT
 from genkend.clock import utc_now_text
 from genkend.errors import MediaError, PermissionDenied, UsageError
@@ -36,6 +36,8 @@ from genkend.hashes import digests as hashing
 from genkend.index import FlatFloatIndex, HnswFloatIndex, build_float_index, load_float_index
 from genkend.media.named_files import read_whole
 from genkend.metrics.calibration import Calibration
+from genkend.review.candidates import Proposal
+from genkend.store import candidates as stored_candidates
 from genkend.store.schema import (
     calibrations,
     evidence_sources,
@@ -169,9 +171,22 @@ def run(ws: Workspace, options: FaceOptions, request: Request) -> Result:
         )
         if request.gallery:
             # proposals to review, linked to this very event (review.py)
-            ids = review.record_candidates(
-                conn, request.case_id, result, search_seq=event.seq, probe=str(request.image)
-            )
+            proposals = [
+                Proposal(
+                    request.case_id,
+                    int(c["id"]),
+                    str(request.image),
+                    result.probe_sha256,
+                    float(c["distance"]),
+                    float(c["max_distance"]),
+                    c.get("fmr"),
+                    result.backend,
+                    event.seq,
+                    result.authorisation_id,
+                ).as_row(utc_now_text())
+                for c in result.candidates
+            ]
+            ids = stored_candidates.insert_all(conn, proposals)
             for candidate, candidate_id in zip(result.candidates, ids, strict=True):
                 candidate["candidate_id"] = candidate_id
     result.audit_seq = event.seq

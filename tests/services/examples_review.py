@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-EXAMPLES: dict[str, Any] = {}
+EXAMPLES: dict[str, Any] = {
+    "candidate_id": lambda w: w.ids["candidate"],
+    "outcome": lambda w: "potential_candidate",
+    "note": lambda w: "same scar on the left cheek",
+}

@@ -2,24 +2,18 @@
 
 Reviewer screens show a candidate's identity label, distance, threshold, false-match
 rate and probe reference; never imagery, and never another reviewer's decision while
-the viewer could still give their own (``genkend.review``).
+the viewer could still give their own (``genkend.review.candidates``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Annotated
 
 import typer
-from sqlalchemy import Connection
 
-from genkend import review
-from genkend.cli.context import Context, console, ctx_of, print_json, print_table
-from genkend.errors import PermissionDenied
-from genkend.governance.access import REVIEWERS, SUPERVISORS
-from genkend.records import Actor
+from genkend.cli.context import console, ctx_of, print_json, print_table
+from genkend.review.candidates import Candidate, View
+from genkend.services import review
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 CandidateArg = Annotated[int, typer.Argument(help="The candidate's id.")]
@@ -44,18 +38,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Candidates awaiting your decision (blind), or disputes awaiting a supervisor."""
-        context = ctx_of(ctx)
-        if in_dispute:
-            context.need("review list --disputed", SUPERVISORS, case)
-        else:
-            context.need("review list", REVIEWERS, case)
-        ws = context.workspace()
-        with ws.store.read() as conn:
-            found = (
-                review.disputed(conn, case)
-                if in_dispute
-                else review.awaiting(conn, ws.actor.name, case)
-            )
+        session = ctx_of(ctx).session()
+        found = review.disputed(session, case) if in_dispute else review.awaiting(session, case)
         if as_json:
             print_json([c.as_dict() for c in found])
             return
@@ -65,12 +49,7 @@ def register(app: typer.Typer) -> None:
     @group.command("show")
     def show(ctx: typer.Context, candidate_id: CandidateArg, as_json: JsonFlag = False) -> None:
         """One candidate; other decisions only once yours is given (or to supervisors)."""
-        context = ctx_of(ctx)
-        account = context.need(
-            "review show", REVIEWERS | SUPERVISORS, _case_of(context, candidate_id)
-        )
-        with context.workspace().store.read() as conn:
-            shown = review.view(conn, account, candidate_id)
+        shown = review.show(ctx_of(ctx).session(), candidate_id)
         if as_json:
             print_json(shown.as_dict())
             return
@@ -88,7 +67,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Give your decision on a candidate; it is final and audited."""
-        _settle(ctx, candidate_id, DECIDE, outcome, note, as_json)
+        shown = review.decide(ctx_of(ctx).session(), candidate_id, outcome, note)
+        _print_recorded("decision", shown, outcome, as_json)
 
     @group.command("resolve")
     def resolve(
@@ -101,57 +81,21 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Settle a disputed candidate (supervisors who did not review it)."""
-        _settle(ctx, candidate_id, RESOLVE, outcome, note, as_json)
+        shown = review.resolve(ctx_of(ctx).session(), candidate_id, outcome, note)
+        _print_recorded("resolution", shown, outcome, as_json)
 
 
-@dataclass(frozen=True)
-class _Step:
-    """A review action: who may take it, and the function that records it."""
-
-    action: str
-    roles: frozenset[str]
-    noun: str
-    record: Callable[[Connection, Actor, int, str, str], review.View]
-
-
-DECIDE = _Step("review decide", REVIEWERS, "decision", review.decide)
-RESOLVE = _Step("review resolve", SUPERVISORS, "resolution", review.resolve)
-
-
-def _settle(
-    ctx: typer.Context, candidate_id: int, step: _Step, outcome: str, note: str, as_json: bool
-) -> None:
-    context = ctx_of(ctx)
-    context.need(step.action, step.roles, _case_of(context, candidate_id))
-    ws = context.workspace()
-    with _refusals_audited(context, candidate_id, step.action), ws.store.begin() as conn:
-        shown = step.record(conn, ws.actor, candidate_id, outcome, note)
+def _print_recorded(noun: str, shown: View, outcome: str, as_json: bool) -> None:
     if as_json:
         print_json(shown.as_dict())
         return
     console.print(
-        f"{step.noun} recorded on candidate {candidate_id}: {outcome}; "
+        f"{noun} recorded on candidate {shown.candidate.id}: {outcome}; "
         f"candidate is now {shown.candidate.status}"
     )
 
 
-@contextmanager
-def _refusals_audited(context: Context, candidate_id: int, action: str) -> Iterator[None]:
-    """Audit a refusal after the refused transaction has rolled back."""
-    try:
-        yield
-    except PermissionDenied as refusal:
-        ws = context.workspace()
-        review.audit_refusal(ws.store, ws.actor, candidate_id, action, refusal)
-        raise
-
-
-def _case_of(context: Context, candidate_id: int) -> str:
-    with context.workspace().store.read() as conn:
-        return review.get(conn, candidate_id).case_id
-
-
-def _row(c: review.Candidate) -> list[object]:
+def _row(c: Candidate) -> list[object]:
     return [
         c.id,
         c.identity_label,
@@ -164,7 +108,7 @@ def _row(c: review.Candidate) -> list[object]:
     ]
 
 
-def _print_view(shown: review.View) -> None:
+def _print_view(shown: View) -> None:
     c = shown.candidate
     print_table(f"candidate {c.id} in case {c.case_id}", COLUMNS, [_row(c)])
     console.print(

@@ -34,7 +34,7 @@ import hashlib
 import re
 import secrets
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -358,10 +358,19 @@ def require(store: Store, actor: Actor, need: Need) -> Account:
     deny(store, actor, need.action, f"case:{need.case}" if need.case else need.action, reason)
 
 
-def deny(store: Store, actor: Actor, action: str, subject: str, reason: str) -> NoReturn:
-    """Record an ``access.denied`` event in its own transaction and raise."""
+def deny(
+    store: Store,
+    actor: Actor,
+    action: str,
+    subject: str,
+    reason: str,
+    about: Mapping[str, Any] | None = None,
+) -> NoReturn:
+    """Record an ``access.denied`` event in its own transaction and raise; ``about``
+    names what was refused (``{"candidate": 3}``) in the event's detail."""
+    detail = {"action": action, **(about or {}), "reason": reason}
     with store.begin() as conn:
-        audit.record(conn, actor, "access.denied", subject, {"action": action, "reason": reason})
+        audit.record(conn, actor, "access.denied", subject, detail)
     raise PermissionDenied(reason)
 
 

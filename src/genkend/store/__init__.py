@@ -24,6 +24,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from genkend.errors import SchemaTooNew, StoreError, StoreUnavailable
 
+__all__ = ["Connection", "Store", "normalise_url", "sqlite_url"]  # Connection: for type hints
+
 SQLITE_FILE = "genkend.sqlite"
 CONNECT_TIMEOUT_S = 5
 
