@@ -57,6 +57,11 @@ class Settings:
     pdq_min_quality: int = _setting(
         50, "Smallest PDQ quality (0-100) for a hash to be used in near-duplicate search."
     )
+    search_max_distance: float = _setting(
+        0.6,
+        "Largest face distance a 1:N face search returns, unless 'search face "
+        "--max-distance' says otherwise.",
+    )
     face_backend: str = _setting(
         "dlib", "Face backend: dlib (default), onnx (agency-supplied models), or a plug-in."
     )

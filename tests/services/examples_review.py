@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 EXAMPLES: dict[str, Any] = {
+    "image": lambda w: w.files / "probe.png",
+    "purpose": lambda w: "identify victim",
+    "legal_basis": lambda w: "warrant 1/2026",
+    "folder": lambda w: w.files / "evidence",
     "candidate_id": lambda w: w.ids["candidate"],
     "outcome": lambda w: "potential_candidate",
     "note": lambda w: "same scar on the left cheek",

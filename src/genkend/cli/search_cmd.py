@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
-from genkend import search
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
-from genkend.governance.access import INVESTIGATORS
-from genkend.ingest import face_options
+from genkend.services import search
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -39,17 +37,26 @@ def register(app: typer.Typer) -> None:
         ] = False,
         k: Annotated[int, typer.Option("--k", help="Most candidates returned.")] = 10,
         max_distance: Annotated[
-            float, typer.Option("--max-distance", help="Largest distance returned.")
-        ] = 0.6,
+            float | None,
+            typer.Option(
+                "--max-distance",
+                help="Largest distance returned (default: the setting search_max_distance).",
+            ),
+        ] = None,
         as_json: JsonFlag = False,
     ) -> None:
         """Rank candidates for the largest face of a photo."""
-        ctx_of(ctx).need("search face", INVESTIGATORS, case)
-        ws = ctx_of(ctx).workspace()
-        request = search.Request(
-            image, case, purpose, legal_basis, in_gallery, all_cases, k, max_distance
+        result = search.face(
+            ctx_of(ctx).session(),
+            image,
+            case,
+            purpose,
+            legal_basis,
+            in_gallery,
+            all_cases,
+            k,
+            max_distance,
         )
-        result = search.run(ws, face_options(ws.settings), request)
         if as_json:
             print_json(result.as_dict())
             return
@@ -68,13 +75,13 @@ def register(app: typer.Typer) -> None:
             ["rank", "kind", "id", "label/location", "distance", "threshold", "FMR"],
             [
                 [
-                    c["rank"],
-                    c["kind"],
-                    c["id"],
-                    c.get("label") or c.get("location"),
-                    f"{c['distance']:.4f}",
-                    c["max_distance"],
-                    "-" if c["fmr"] is None else f"{c['fmr']:.2g}",
+                    c.rank,
+                    c.kind,
+                    c.id,
+                    c.named,
+                    f"{c.distance:.4f}",
+                    c.max_distance,
+                    "-" if c.fmr is None else f"{c.fmr:.2g}",
                 ]
                 for c in result.candidates
             ],
