@@ -40,11 +40,9 @@ from genkend.catalog import BatchCounts, Recorder, done_locations
 from genkend.clock import utc_now_text
 from genkend.errors import MediaError, UsageError
 from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
-from genkend.faces.detection import HOG_OPTIONS
-from genkend.faces.pipeline import FaceOptions
+from genkend.faces.pipeline import face_options
 from genkend.governance import audit
 from genkend.records import MediaItem
-from genkend.settings import Settings
 from genkend.store.schema import evidence_sources
 from genkend.triage import Triage
 from genkend.workers import executor as workers_pool
@@ -98,14 +96,6 @@ def run(
         _ingest_source(ws, case_id, root, sid, count, options, progress)
         for root, sid in zip(roots, ids, strict=True)
     ]
-
-
-def face_options(settings: Settings) -> FaceOptions:
-    backend_options: tuple[tuple[str, Any], ...] = ()
-    if settings.face_backend == "dlib":
-        chosen = {**HOG_OPTIONS, "detector": settings.face_detector}
-        backend_options = tuple(sorted(chosen.items()))
-    return FaceOptions(settings.face_backend, backend_options, settings.face_plan)
 
 
 def _ingest_source(

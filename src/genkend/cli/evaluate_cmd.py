@@ -11,9 +11,9 @@ import typer
 from genkend import search
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
 from genkend.evaluate import BackendSpec, calibration, embed_folder, evaluate, load_folder
+from genkend.faces.pipeline import face_options
 from genkend.governance import audit
 from genkend.governance.access import ADMINS, INVESTIGATORS, SUPERVISORS
-from genkend.ingest import face_options
 from genkend.report import write_html
 
 

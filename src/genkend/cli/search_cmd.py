@@ -9,8 +9,8 @@ import typer
 
 from genkend import search
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
+from genkend.faces.pipeline import face_options
 from genkend.governance.access import INVESTIGATORS
-from genkend.ingest import face_options
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
