@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 EXAMPLES: dict[str, Any] = {
     "media_id": lambda w: w.ids["media"],
+    "file": lambda w: w.files / "known.txt",
+    "name": lambda w: "known",
+    "roots": lambda w: [w.files / "evidence"],
+    "output": lambda w: Path(w.files / "export.json"),
+    "purpose": lambda w: "exchange with partner agency",
+    "legal_basis": lambda w: "warrant 1/2026",
 }
