@@ -26,13 +26,13 @@ import numpy as np
 from sqlalchemy import Connection, func, insert, select
 
 from genkend import cases, gallery, review
-from genkend.analysis import IMAGE_READ_LIMIT
 from genkend.clock import utc_now_text
 from genkend.errors import MediaError, PermissionDenied, UsageError
 from genkend.faces.pipeline import FaceOptions, faces_in_file, largest
 from genkend.governance import audit, authorisations
 from genkend.governance.access import member_cases, require_purpose
 from genkend.hashes import digests as hashing
+from genkend.hashes.analysis import IMAGE_READ_LIMIT
 from genkend.index import FlatFloatIndex, HnswFloatIndex, build_float_index, load_float_index
 from genkend.media.named_files import read_whole
 from genkend.metrics.calibration import Calibration

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from genkend import cases, catalog
 from genkend.errors import WorkspaceError
-from genkend.exchange import VicsCase, write_vics
 from genkend.governance import access, audit
 from genkend.governance.access import INVESTIGATORS
 from genkend.hashes import digests as hashing
+from genkend.hashes.sets.vics_write import VicsCase, write_vics
 from genkend.services.registry import service
 from genkend.services.session import Session
 

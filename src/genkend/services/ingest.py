@@ -1,7 +1,7 @@
 """Ingest: analyse evidence into a case, each source recorded with its progress.
 
 The use case is the access rule (investigators who are members of the case) in front
-of the run loop in ``genkend.ingest``. Invariant: every file listed ends as exactly one
+of the run loop in ``genkend.hashes.ingest_run``. Invariant: every file listed ends as exactly one
 location row; a run that stops can be run again and finishes the rest.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from genkend import ingest
 from genkend.governance.access import INVESTIGATORS
-from genkend.ingest import Progress, Summary
+from genkend.hashes import ingest_run
+from genkend.hashes.ingest_run import Progress, Summary
 from genkend.services.registry import service
 from genkend.services.session import Session
 
@@ -27,4 +27,4 @@ def run(
     faces: bool = True,
 ) -> list[Summary]:
     """Ingest each of ``roots`` as one evidence source of the case; a summary of each."""
-    return ingest.run(session.workspace, case_id, roots, source_id, workers, progress, faces)
+    return ingest_run.run(session.workspace, case_id, roots, source_id, workers, progress, faces)
