@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from genkend.exchange import VicsCase, VicsFile, VicsMedia, write_vics
 from genkend.hashes import sets as hashsets
+from genkend.hashes.sets.vics_write import VicsCase, VicsFile, VicsMedia, write_vics
 from genkend.records import HashSetEntry
 
 TAKEN = datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)

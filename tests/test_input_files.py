@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from genkend.analysis import IMAGE_READ_LIMIT
 from genkend.evaluate.enrolment import _enrol_one
 from genkend.faces.fake import FakeFaceBackend
+from genkend.hashes.analysis import IMAGE_READ_LIMIT
 from genkend.media.named_files import read_whole
 
 FAKE = FakeFaceBackend()

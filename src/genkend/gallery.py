@@ -18,13 +18,13 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from genkend.analysis import IMAGE_READ_LIMIT
 from genkend.clock import utc_now_text
 from genkend.errors import MediaError, NotFound, UsageError
 from genkend.faces.pipeline import FaceOptions, faces_in_file, largest
 from genkend.governance import audit
 from genkend.governance.access import require_purpose
 from genkend.hashes import digests as hashing
+from genkend.hashes.analysis import IMAGE_READ_LIMIT
 from genkend.media.named_files import read_whole
 from genkend.store.schema import clusters, faces, gallery_faces, gallery_identities
 from genkend.workspace import Workspace

@@ -98,19 +98,19 @@ def test_every_location_names_its_raw_path(cli: Any, tmp_path: Path) -> None:
 def test_an_item_the_store_refuses_is_recorded_with_its_error(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import genkend.ingest
-    from genkend.analysis import Analysis
+    import genkend.hashes.ingest_run
+    from genkend.hashes.analysis import Analysis
     from genkend.records import Digests
 
     root = _text_files(tmp_path, ["a.txt", "b.txt", "c.txt"])
-    real = genkend.ingest.analyse
+    real = genkend.hashes.ingest_run.analyse
 
     def analyse(task: Any, options: Any) -> Analysis:
         if task.location == "b.txt":  # a content row the store cannot hold (md5 is required)
             return Analysis(task.location, Digests(None, "s", "0" * 64, 5))  # type: ignore[arg-type]
         return real(task, options)
 
-    monkeypatch.setattr(genkend.ingest, "analyse", analyse)
+    monkeypatch.setattr(genkend.hashes.ingest_run, "analyse", analyse)
     monkeypatch.setenv("GENKEND_BATCH_SIZE", "10")
     cli("case", "create", "C1", "--title", "t")
     result = cli("ingest", str(root), "--case", "C1", "--workers", "0", "--json")
@@ -126,7 +126,7 @@ def test_an_item_the_store_refuses_is_recorded_with_its_error(
 def test_an_item_whose_location_is_taken_is_reported_and_the_batch_kept(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import genkend.ingest
+    import genkend.hashes.ingest_run
     from genkend.evidence import open_source
 
     root = _text_files(tmp_path, ["a.txt", "b.txt", "c.txt"])
@@ -147,7 +147,7 @@ def test_an_item_whose_location_is_taken_is_reported_and_the_batch_kept(
         def open(self, item: Any) -> Any:
             return self.inner.open(item)
 
-    monkeypatch.setattr(genkend.ingest, "open_source", Repeating)
+    monkeypatch.setattr(genkend.hashes.ingest_run, "open_source", Repeating)
     cli("case", "create", "C1", "--title", "t")
     result = cli("ingest", str(root), "--case", "C1", "--workers", "0", "--json")
     assert result.code == 0, result.err
@@ -168,7 +168,7 @@ def test_an_item_whose_location_is_taken_is_reported_and_the_batch_kept(
 CRASHING_ANALYSER = """
 import os
 
-from genkend.analysis import analyse as real
+from genkend.hashes.analysis import analyse as real
 
 
 def analyse(task, options):
@@ -183,7 +183,7 @@ def test_a_file_that_kills_its_worker_is_recorded_and_the_run_goes_on(
 ) -> None:
     import importlib
 
-    import genkend.ingest
+    import genkend.hashes.ingest_run
     from genkend.hashes.digests import digest_bytes
 
     helper = tmp_path / "helper"
@@ -191,7 +191,7 @@ def test_a_file_that_kills_its_worker_is_recorded_and_the_run_goes_on(
     (helper / "crashing_analyser.py").write_text(CRASHING_ANALYSER)
     monkeypatch.syspath_prepend(str(helper))  # the spawned workers import it from here
     crashing = importlib.import_module("crashing_analyser")
-    monkeypatch.setattr(genkend.ingest, "analyse", crashing.analyse)
+    monkeypatch.setattr(genkend.hashes.ingest_run, "analyse", crashing.analyse)
     names = ["a.txt", "boom.jpg", "c.txt", "d.txt", "e.txt", "f.txt"]
     root = _text_files(tmp_path, names)
     cli("case", "create", "C1", "--title", "t")

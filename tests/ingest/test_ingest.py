@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
-from genkend.exchange import VicsCase, VicsMedia, write_vics
 from genkend.hashes.digests import digest_bytes
+from genkend.hashes.sets.vics_write import VicsCase, VicsMedia, write_vics
 
 
 def picture(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
@@ -317,14 +317,14 @@ def test_ingest_on_postgresql(cli: Any, evidence: Path, postgres_url: str) -> No
 def test_a_run_that_raises_marks_its_source_failed(
     cli: Any, case: str, evidence: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import genkend.ingest
+    import genkend.hashes.ingest_run
     from genkend.errors import StoreError
 
     def broken(*args: Any) -> Any:
         raise StoreError("the disk is full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(genkend.ingest.Recorder, "write", broken)
+        patch.setattr(genkend.hashes.ingest_run.Recorder, "write", broken)
         result = cli("ingest", str(evidence), "--case", case, "--workers", "0")
     assert result.code != 0 and "the disk is full" in result.err
     (source,) = cli("case", "show", case, "--json").json()["sources"]

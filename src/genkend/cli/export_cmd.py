@@ -7,13 +7,8 @@ from typing import Annotated
 
 import typer
 
-from genkend import cases, catalog
 from genkend.cli.context import console, ctx_of
-from genkend.errors import WorkspaceError
-from genkend.exchange import VicsCase, write_vics
-from genkend.governance import audit
-from genkend.governance.access import INVESTIGATORS, require_purpose
-from genkend.hashes import digests as hashing
+from genkend.services import exports
 
 
 def register(app: typer.Typer) -> None:
@@ -29,33 +24,7 @@ def register(app: typer.Typer) -> None:
         legal_basis: Annotated[str, typer.Option("--legal-basis", help="The legal basis.")],
     ) -> None:
         """Write a VICS 2.0 case export: every media item, its hashes and locations."""
-        ctx_of(ctx).need("export vics", INVESTIGATORS, case)
-        ws = ctx_of(ctx).workspace()
-        require_purpose(purpose, legal_basis, "an export")
-        partial = output.with_name(output.name + ".partial")
-        try:
-            with ws.store.read() as conn, partial.open("w", encoding="utf-8") as out:
-                cases.get(conn, case)
-                count = catalog.count_media(conn, case)
-                write_vics(out, VicsCase(case_id=case, media=catalog.vics_media(conn, case)))
-            partial.replace(output)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise WorkspaceError(f"cannot write {output}: {exc.strerror or exc}") from exc
-        with output.open("rb") as written:
-            digest = hashing.digest(written).sha256
-        with ws.store.begin() as conn:
-            audit.record(
-                conn,
-                ws.actor,
-                "export.vics",
-                f"case:{case}",
-                {
-                    "file": str(output.absolute()),
-                    "sha256": digest,
-                    "purpose": purpose,
-                    "legal_basis": legal_basis,
-                    "media": count,
-                },
-            )
-        console.print(f"wrote {count} media records of case {case} to {output} (sha256 {digest})")
+        done = exports.vics(ctx_of(ctx).session(), case, output, purpose, legal_basis)
+        console.print(
+            f"wrote {done.media} media records of case {case} to {output} (sha256 {done.sha256})"
+        )

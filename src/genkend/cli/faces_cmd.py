@@ -11,11 +11,10 @@ from genkend import cases, face_catalog, grouping
 from genkend.cli.context import console, ctx_of, print_json, print_table
 from genkend.cluster import ClusterParams
 from genkend.errors import UsageError
-from genkend.faces.pipeline import backend_for
+from genkend.faces.pipeline import backend_for, face_options
 from genkend.governance import audit
 from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS, require_purpose
 from genkend.hashes import digests as hashing
-from genkend.ingest import face_options
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 CaseOption = Annotated[str, typer.Option("--case", help="The case.")]

@@ -9,8 +9,8 @@ import typer
 
 from genkend import gallery
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
+from genkend.faces.pipeline import face_options
 from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS, SUPERVISORS
-from genkend.ingest import face_options
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 StatusOption = Annotated[str, typer.Option("--status", help="identified or unidentified_series.")]

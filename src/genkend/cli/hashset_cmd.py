@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
-from genkend.governance.access import ANYONE, INVESTIGATORS, SUPERVISORS
 from genkend.hashes.sets import FORMATS
-from genkend.hashes.sets.library import import_file, list_sets
+from genkend.services import hashsets
 
 SHOWN_PROBLEMS = 10
 
@@ -42,9 +41,8 @@ def register(app: typer.Typer) -> None:
         A file with no usable entry is refused, and so is one that is not a regular file
         or is hostile (JSON nested deeper than 64 levels, a JSON key over 256 characters).
         """
-        ctx_of(ctx).need("hashset import", INVESTIGATORS | SUPERVISORS)
-        ws = ctx_of(ctx).workspace()
-        result = import_file(ws.store, ws.actor, file, name, fmt, non_pertinent)
+        session = ctx_of(ctx).session()
+        result = hashsets.import_set(session, file, name, fmt, non_pertinent)
         if as_json:
             print_json(result.as_dict())
             return
@@ -69,8 +67,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """List the imported hash sets."""
-        ctx_of(ctx).need("hashset list", ANYONE)
-        found = list_sets(ctx_of(ctx).workspace().store)
+        found = hashsets.list_sets(ctx_of(ctx).session())
         if as_json:
             print_json(found)
             return

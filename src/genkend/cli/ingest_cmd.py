@@ -16,9 +16,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from genkend import ingest
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
-from genkend.governance.access import INVESTIGATORS
+from genkend.services import ingest
 
 
 def register(app: typer.Typer) -> None:
@@ -37,8 +36,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable summary.")] = False,
     ) -> None:
         """Ingest evidence: hash, decode, triage against hash sets, record every file."""
-        ctx_of(ctx).need("ingest", INVESTIGATORS, case)
-        ws = ctx_of(ctx).workspace()
+        session = ctx_of(ctx).session()
         with Progress(
             TextColumn("[bold]ingest"),
             BarColumn(),
@@ -57,7 +55,7 @@ def register(app: typer.Typer) -> None:
                 speed = bar.tasks[0].speed
                 bar.update(task, completed=done, total=total, rate=f"{speed:.1f}" if speed else "-")
 
-            summaries = ingest.run(ws, case, sources, source_id, workers, show, not no_faces)
+            summaries = ingest.run(session, case, sources, source_id, workers, show, not no_faces)
         if as_json:
             print_json([s.as_dict() for s in summaries])
             return

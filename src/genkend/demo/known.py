@@ -3,12 +3,12 @@
 Responsibility: ``write_hash_sets`` writes two hash-set files next to (never inside)
 the evidence and says which evidence files each one matches:
 
-- ``known.vics.json``, a VICS 2.0 case export written by ``genkend.exchange.write_vics``:
-  categorised pictures (category 1, invented series names) and non-pertinent ones
-  (category 0) with their exact digests (some MD5 only, some MD5 and SHA-1, some all
-  three), some with a PDQ alternative hash; and pictures that are not in the evidence
-  at all, listed with their own digests and PDQ, so that only the near-duplicates of
-  them in the evidence match, by PDQ;
+- ``known.vics.json``, a VICS 2.0 case export written by
+  ``genkend.hashes.sets.vics_write.write_vics``: categorised pictures (category 1,
+  invented series names) and non-pertinent ones (category 0) with their exact digests
+  (some MD5 only, some MD5 and SHA-1, some all three), some with a PDQ alternative hash;
+  and pictures that are not in the evidence at all, listed with their own digests and
+  PDQ, so that only the near-duplicates of them in the evidence match, by PDQ;
 - ``nsrl-like.txt``, a plain MD5 list (``md5sum`` format) of operating-system files,
   most of which are in the evidence, meant to be imported as non-pertinent.
 
@@ -28,8 +28,8 @@ from genkend import media
 from genkend.demo.layout import KnownPlan, Plan
 from genkend.demo.manifest import GeneratedFile, HashSetFile, KnownFile, KnownMedia
 from genkend.demo.render import Rendered
-from genkend.exchange import VicsCase, VicsFile, VicsMedia, write_vics
 from genkend.hashes import digests as hashing
+from genkend.hashes.sets.vics_write import VicsCase, VicsFile, VicsMedia, write_vics
 
 __all__ = ["OS_LIST_NAME", "VICS_NAME", "KnownSets", "write_hash_sets"]
 

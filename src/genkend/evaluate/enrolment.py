@@ -31,10 +31,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from genkend import media
-from genkend.analysis import IMAGE_READ_LIMIT
 from genkend.errors import FaceError, MediaError, UsageError
 from genkend.evaluate.dataset import LabelledImage
 from genkend.faces import DetectedFace, FaceBackend, open_backend
+from genkend.hashes.analysis import IMAGE_READ_LIMIT
 from genkend.media.named_files import read_whole
 
 log = logging.getLogger(__name__)

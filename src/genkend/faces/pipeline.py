@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -24,6 +24,9 @@ from genkend.faces.backend import DetectedFace, FaceBackend, open_backend
 from genkend.faces.detection import DEFAULT, HOG_OPTIONS, PLANS, DetectionPlan, detect
 from genkend.faces.quality import assess
 from genkend.media import DecodedImage, decode, thumbnail
+
+if TYPE_CHECKING:
+    from genkend.settings import Settings
 
 THUMBNAIL_SIDE = 112
 # Context around the box in the thumbnail, as a fraction of the box size.
@@ -51,6 +54,15 @@ class FaceOptions:
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.backend, "options": dict(self.options), "plan": self.plan}
+
+
+def face_options(settings: Settings) -> FaceOptions:
+    """The face options the settings choose (backend, its detector, the detection plan)."""
+    backend_options: tuple[tuple[str, Any], ...] = ()
+    if settings.face_backend == "dlib":
+        chosen = {**HOG_OPTIONS, "detector": settings.face_detector}
+        backend_options = tuple(sorted(chosen.items()))
+    return FaceOptions(settings.face_backend, backend_options, settings.face_plan)
 
 
 @dataclass(frozen=True)

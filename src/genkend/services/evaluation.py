@@ -29,9 +29,9 @@ from genkend.evaluate import (
 from genkend.evaluate import (
     evaluate as measure,
 )
+from genkend.faces.pipeline import face_options
 from genkend.governance import access, audit
 from genkend.governance.access import ADMINS, INVESTIGATORS, SUPERVISORS, Need
-from genkend.ingest import face_options
 from genkend.metrics.calibration import Calibration
 from genkend.report import write_html
 from genkend.services.registry import service

@@ -1,4 +1,4 @@
-"""Known hash sets, read from the files agencies exchange.
+"""Known hash sets, read from the files agencies exchange (and written: ``vics_write``).
 
 Formats (``FORMATS``):
 
@@ -16,7 +16,8 @@ Invariant: ``read`` yields one ``HashSetEntry`` per usable item and one
 ``ParseProblem`` per item (or part of an item) it could not use, naming its position,
 and goes on; a file that cannot be parsed as a whole raises ``HashSetError``. Errors
 in a file's content surface once iteration starts. Every digest is lower-case hex of
-the right length; nothing is ever written to the hash-set file.
+the right length; nothing is ever written to the hash-set file. The library of a
+workspace (sets imported into the store) is ``library``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""The hash-set library of a workspace: importing sets into the store and listing them.
+"""The hash-set library of a workspace: the rules of importing a set into the store.
 
-An import is one transaction: the set, all its usable entries, and its
-``hashset.import`` audit event (with the count and the first problems) are committed
-together or not at all. Invariants: a set's name is unique; a file with no usable
-entry is refused (``HashSetError``), never registered as an empty set; importing the same file
-under the same name again changes nothing (idempotent, recognised by the file's
-SHA-256); a different file under an existing name is refused, so hits recorded against
-a set always refer to the entries they were found with.
+An import is one transaction, which ``services.hashsets`` owns: the set, all its usable
+entries, and its ``hashset.import`` audit event (with the count and the first problems)
+are committed together or not at all. Invariants: a set's name is unique; a file with no
+usable entry is refused (``HashSetError``), never registered as an empty set; importing
+the same file under the same name again changes nothing (idempotent, recognised by the
+file's SHA-256); a different file under an existing name is refused, so hits recorded
+against a set always refer to the entries they were found with.
 """
 
 from __future__ import annotations
@@ -15,19 +15,18 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Connection, func, insert, select
+from typing import TYPE_CHECKING, Any
 
 from genkend.clock import utc_now_text
 from genkend.errors import AlreadyExists, HashSetError
-from genkend.governance import audit
 from genkend.hashes import digests as hashing
 from genkend.hashes.sets import PROJECT_VIC_US, detect_format, read
 from genkend.hashes.sets.files import open_raw
-from genkend.records import Actor, HashSetEntry, ParseProblem
-from genkend.store import Store
-from genkend.store.schema import hash_set_entries, hash_sets
+from genkend.records import HashSetEntry, ParseProblem
+from genkend.store import hashsets as store
+
+if TYPE_CHECKING:
+    from genkend.store import Connection
 
 INSERT_BATCH = 5000
 PROBLEMS_IN_AUDIT = 20
@@ -43,6 +42,7 @@ class ImportResult:
     problem_count: int = 0
     problems: list[ParseProblem] = field(default_factory=list)
     unchanged: bool = False
+    file_sha256: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,90 +56,84 @@ class ImportResult:
         }
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the hash-set file, which recognises a re-import of the same file."""
+    with open_raw(path) as stream:
+        try:
+            return hashing.digest(stream).sha256
+        except OSError as exc:
+            raise HashSetError(f"cannot read hash set {path}: {exc.strerror or exc}") from exc
+
+
 def import_file(
-    store: Store,
-    actor: Actor,
+    conn: Connection,
+    importer: str,
     path: Path,
+    sha256: str,
     name: str,
     fmt: str | None = None,
     non_pertinent: bool = False,
 ) -> ImportResult:
-    """Import ``path`` as hash set ``name``.
+    """Import ``path`` as hash set ``name`` in the caller's transaction.
 
     ``non_pertinent`` marks every entry as known and irrelevant (a list of operating-system
-    or application files, like NSRL), whatever the file says.
+    or application files, like NSRL), whatever the file says. ``importer`` is the name of
+    the account importing it; ``sha256`` the file's (``file_sha256``, taken before the
+    transaction began).
     """
     path = Path(path)
-    with open_raw(path) as stream:
-        try:
-            file_sha256 = hashing.digest(stream).sha256
-        except OSError as exc:
-            raise HashSetError(f"cannot read hash set {path}: {exc.strerror or exc}") from exc
     fmt = fmt or detect_format(path)
-    with store.begin() as conn:
-        existing = conn.execute(select(hash_sets).where(hash_sets.c.name == name)).first()
-        if existing is not None:
-            if existing.file_sha256 == file_sha256:
-                return ImportResult(
-                    name,
-                    existing.id,
-                    existing.format,
-                    existing.entries,
-                    existing.problems,
-                    unchanged=True,
-                )
-            raise AlreadyExists(
-                f"hash set {name!r} was imported from another file "
-                f"(sha256 {existing.file_sha256[:12]}...); import this one under a new name"
+    existing = store.find(conn, name)
+    if existing is not None:
+        if existing.file_sha256 == sha256:
+            return ImportResult(
+                name,
+                existing.id,
+                existing.format,
+                existing.entries,
+                existing.problems,
+                unchanged=True,
+                file_sha256=sha256,
             )
-        set_id = int(
-            conn.execute(
-                insert(hash_sets)
-                .values(
-                    name=name,
-                    format=fmt,
-                    profile=PROJECT_VIC_US.name,
-                    file_name=str(path),
-                    file_sha256=file_sha256,
-                    entries=0,
-                    problems=0,
-                    imported_at=utc_now_text(),
-                    imported_by=actor.name,
-                )
-                .returning(hash_sets.c.id)
-            ).scalar_one()
+        raise AlreadyExists(
+            f"hash set {name!r} was imported from another file "
+            f"(sha256 {existing.file_sha256[:12]}...); import this one under a new name"
         )
-        result = ImportResult(name, set_id, fmt)
-        entries = read(path, fmt)
-        if non_pertinent:
-            entries = (_irrelevant(e) for e in entries)
-        _insert_entries(conn, set_id, entries, result)
-        if result.entries == 0:
-            # Raised inside the transaction, so the empty set is never registered.
-            raise HashSetError(_no_entry(path, result))
-        conn.execute(
-            hash_sets.update()
-            .where(hash_sets.c.id == set_id)
-            .values(entries=result.entries, problems=result.problem_count)
-        )
-        audit.record(
-            conn,
-            actor,
-            "hashset.import",
-            f"hashset:{name}",
-            {
-                "file": str(path),
-                "sha256": file_sha256,
-                "format": fmt,
-                "non_pertinent": non_pertinent,
-                "entries": result.entries,
-                "problems": result.problem_count,
-                "first_problems": [
-                    f"{p.position}: {p.message}" for p in result.problems[:PROBLEMS_IN_AUDIT]
-                ],
-            },
-        )
+    set_id = store.add(
+        conn,
+        name=name,
+        format=fmt,
+        profile=PROJECT_VIC_US.name,
+        file_name=str(path),
+        file_sha256=sha256,
+        imported_at=utc_now_text(),
+        imported_by=importer,
+    )
+    result = ImportResult(name, set_id, fmt, file_sha256=sha256)
+    entries = read(path, fmt)
+    if non_pertinent:
+        entries = (_irrelevant(e) for e in entries)
+    _insert_entries(conn, set_id, entries, result)
+    if result.entries == 0:
+        # Raised inside the transaction, so the empty set is never registered.
+        raise HashSetError(_no_entry(path, result))
+    store.set_counts(conn, set_id, result.entries, result.problem_count)
     return result
+
+
+def audit_detail(path: Path, result: ImportResult, non_pertinent: bool) -> dict[str, Any]:
+    """What the ``hashset.import`` event records of an import."""
+    return {
+        "file": str(path),
+        "sha256": result.file_sha256,
+        "format": result.format,
+        "non_pertinent": non_pertinent,
+        "entries": result.entries,
+        "problems": result.problem_count,
+        "first_problems": [
+            f"{p.position}: {p.message}" for p in result.problems[:PROBLEMS_IN_AUDIT]
+        ],
+    }
 
 
 def _insert_entries(
@@ -157,11 +151,11 @@ def _insert_entries(
             continue
         rows.append(_row(set_id, item))
         if len(rows) >= INSERT_BATCH:
-            conn.execute(insert(hash_set_entries), rows)
+            store.add_entries(conn, rows)
             result.entries += len(rows)
             rows.clear()
     if rows:
-        conn.execute(insert(hash_set_entries), rows)
+        store.add_entries(conn, rows)
         result.entries += len(rows)
 
 
@@ -195,18 +189,3 @@ def _row(set_id: int, entry: HashSetEntry) -> dict[str, Any]:
         if entry.alternative_hashes
         else None,
     }
-
-
-def list_sets(store: Store) -> list[dict[str, Any]]:
-    with store.read() as conn:
-        pdq_counts: dict[int, int] = dict(
-            conn.execute(
-                select(hash_set_entries.c.hash_set_id, func.count())
-                .where(hash_set_entries.c.pdq.is_not(None))
-                .group_by(hash_set_entries.c.hash_set_id)
-            ).all()
-        )
-        return [
-            {**row._asdict(), "with_pdq": pdq_counts.get(row.id, 0)}
-            for row in conn.execute(select(hash_sets).order_by(hash_sets.c.name))
-        ]

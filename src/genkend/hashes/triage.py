@@ -19,13 +19,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import Connection, or_, select
 
 from genkend.index import BinaryIndex
 from genkend.records import Digests, PerceptualHash
-from genkend.store.schema import hash_set_entries, media
+from genkend.store import hashsets as known_store
+from genkend.store import media as media_store
+
+if TYPE_CHECKING:
+    from genkend.store import Connection
 
 EXACT_METHODS = ("sha256", "sha1", "md5")
 
@@ -102,13 +106,8 @@ class Triage:
         self._load_case(conn, case_id)
 
     def _load_known(self, conn: Connection) -> None:
-        rows = conn.execute(
-            select(*_ENTRY_COLUMNS, hash_set_entries.c.pdq).where(
-                hash_set_entries.c.pdq.is_not(None)
-            )
-        )
         ids, vectors = [], []
-        for row in rows:
+        for row in known_store.entries_with_pdq(conn):
             self._entries[row.id] = _entry(row)
             ids.append(row.id)
             vectors.append(pdq_array(row.pdq)[0])
@@ -116,13 +115,7 @@ class Triage:
             self._known_pdq.add(np.asarray(ids, dtype=np.int64), np.stack(vectors))
 
     def _load_case(self, conn: Connection, case_id: str) -> None:
-        rows = conn.execute(
-            select(media.c.id, media.c.pdq).where(
-                media.c.case_id == case_id,
-                media.c.pdq.is_not(None),
-                media.c.pdq_quality >= self.pdq_min_quality,
-            )
-        ).all()
+        rows = media_store.case_pdqs(conn, case_id, self.pdq_min_quality)
         if rows:
             self._case_pdq.add(
                 np.asarray([r.id for r in rows], dtype=np.int64),
@@ -142,11 +135,7 @@ class Triage:
             "sha1": {d.sha1: d.sha256 for d in batch},
             "md5": {d.md5: d.sha256 for d in batch},
         }
-        rows = conn.execute(
-            select(*_ENTRY_COLUMNS).where(
-                or_(*(hash_set_entries.c[m].in_(list(wanted[m])) for m in EXACT_METHODS))
-            )
-        )
+        rows = known_store.entries_matching(conn, {m: list(wanted[m]) for m in EXACT_METHODS})
         found: dict[str, list[Hit]] = defaultdict(list)
         for row in rows:
             entry = _entry(row)
@@ -174,17 +163,5 @@ class Triage:
         self._case_pdq.add(np.asarray([media_id], dtype=np.int64), pdq_array(pdq.value))
 
 
-_ENTRY_COLUMNS = (
-    hash_set_entries.c.id,
-    hash_set_entries.c.hash_set_id,
-    hash_set_entries.c.md5,
-    hash_set_entries.c.sha1,
-    hash_set_entries.c.sha256,
-    hash_set_entries.c.category,
-    hash_set_entries.c.series,
-    hash_set_entries.c.non_pertinent,
-)
-
-
 def _entry(row: object) -> KnownEntry:
-    return KnownEntry(*(getattr(row, c.name) for c in _ENTRY_COLUMNS))
+    return KnownEntry(*(getattr(row, name) for name in known_store.ENTRY_FIELDS))

@@ -1,8 +1,8 @@
 """Ingest: read evidence, analyse every file in worker processes, record it all.
 
 One file's path: the evidence source lists it (``MediaItem``); a worker process
-analyses its bytes (``analysis.analyse``: digests, type, decode, PDQ); the single writer
-in this process records the result with its triage (``catalog.Recorder``), one batch
+analyses its bytes (``hashes.analysis.analyse``: digests, type, decode, PDQ); the single
+writer in this process records the result with its triage (``hashes.recorder``), one batch
 per transaction together with a ``media.add`` audit event.
 
 Invariants: every listed item ends as exactly one location row, errors included (DESIGN
@@ -24,10 +24,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
-
 from genkend import cases
-from genkend.analysis import (
+from genkend.clock import utc_now_text
+from genkend.errors import MediaError, UsageError
+from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
+from genkend.faces.pipeline import face_options
+from genkend.governance import audit
+from genkend.hashes.analysis import (
     IMAGE_READ_LIMIT,
     Analysis,
     Options,
@@ -36,18 +39,12 @@ from genkend.analysis import (
     analyse_stream,
     digests_only,
 )
-from genkend.catalog import BatchCounts, Recorder, done_locations
-from genkend.clock import utc_now_text
-from genkend.errors import MediaError, UsageError
-from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
-from genkend.faces.detection import HOG_OPTIONS
-from genkend.faces.pipeline import FaceOptions
-from genkend.governance import audit
+from genkend.hashes.recorder import BatchCounts, Recorder
+from genkend.hashes.triage import Triage
+from genkend.hashes.workers import executor as workers_pool
 from genkend.records import MediaItem
-from genkend.settings import Settings
-from genkend.store.schema import evidence_sources
-from genkend.triage import Triage
-from genkend.workers import executor as workers_pool
+from genkend.store import evidence as evidence_store
+from genkend.store import media as media_store
 from genkend.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -100,14 +97,6 @@ def run(
     ]
 
 
-def face_options(settings: Settings) -> FaceOptions:
-    backend_options: tuple[tuple[str, Any], ...] = ()
-    if settings.face_backend == "dlib":
-        chosen = {**HOG_OPTIONS, "detector": settings.face_detector}
-        backend_options = tuple(sorted(chosen.items()))
-    return FaceOptions(settings.face_backend, backend_options, settings.face_plan)
-
-
 def _ingest_source(
     ws: Workspace,
     case_id: str,
@@ -152,7 +141,7 @@ def _record(
     """Analyse and record every item of the source not recorded yet, batch by batch."""
     s, case_id, source_id = ws.settings, summary.case_id, summary.source_id
     with ws.store.read() as conn:
-        done = done_locations(conn, source_pk)
+        done = media_store.done_locations(conn, source_pk)
         triage = Triage(conn, case_id, s.pdq_max_distance, s.pdq_min_quality)
     recorder = Recorder(case_id, source_pk, triage)
     total_hint = _count_files(source.root)
@@ -274,13 +263,11 @@ def _prepare(source: EvidenceSource, item: MediaItem, options: Options) -> Task 
 
 
 def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
+    """The source's row, new or resumed, marked running in this process; audited."""
     kind = "folder" if source.root.is_dir() else "file"
+    subject = f"source:{case_id}/{source.id}"
     with ws.store.begin() as conn:
-        row = conn.execute(
-            select(evidence_sources).where(
-                evidence_sources.c.case_id == case_id, evidence_sources.c.source_id == source.id
-            )
-        ).first()
+        row = evidence_store.find(conn, case_id, source.id)
         if row is not None:
             if row.root != str(source.root):
                 raise UsageError(
@@ -292,49 +279,27 @@ def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
                     f"source {source.id} of case {case_id} is being ingested right now "
                     f"(pid {row.run_pid}); wait for that run to finish"
                 )
-            conn.execute(
-                update(evidence_sources)
-                .where(evidence_sources.c.id == row.id)
-                .values(status="running", error=None, **cases.this_run())
+            evidence_store.update_run(
+                conn, int(row.id), status="running", error=None, **cases.this_run()
             )
-            audit.record(
-                conn,
-                ws.actor,
-                "ingest.start",
-                f"source:{case_id}/{source.id}",
-                {"root": str(source.root), "resumed": True},
-            )
+            detail = {"root": str(source.root), "resumed": True}
+            audit.record(conn, ws.actor, "ingest.start", subject, detail)
             return int(row.id)
-        source_pk = int(
-            conn.execute(
-                insert(evidence_sources)
-                .values(
-                    case_id=case_id,
-                    source_id=source.id,
-                    root=str(source.root),
-                    kind=kind,
-                    status="running",
-                    created_at=utc_now_text(),
-                    created_by=ws.actor.name,
-                    **cases.this_run(),
-                )
-                .returning(evidence_sources.c.id)
-            ).scalar_one()
-        )
-        audit.record(
+        source_pk = evidence_store.add(
             conn,
-            ws.actor,
-            "evidence.register",
-            f"source:{case_id}/{source.id}",
-            {"root": str(source.root), "kind": kind},
+            case_id=case_id,
+            source_id=source.id,
+            root=str(source.root),
+            kind=kind,
+            status="running",
+            created_at=utc_now_text(),
+            created_by=ws.actor.name,
+            **cases.this_run(),
         )
-        audit.record(
-            conn,
-            ws.actor,
-            "ingest.start",
-            f"source:{case_id}/{source.id}",
-            {"root": str(source.root), "resumed": False},
-        )
+        detail = {"root": str(source.root), "kind": kind}
+        audit.record(conn, ws.actor, "evidence.register", subject, detail)
+        detail = {"root": str(source.root), "resumed": False}
+        audit.record(conn, ws.actor, "ingest.start", subject, detail)
         return source_pk
 
 
@@ -342,11 +307,7 @@ def _stop(ws: Workspace, source_pk: int, summary: Summary, status: str, error: s
     """Record why a run ended early; never hides the exception that ended it."""
     try:
         with ws.store.begin() as conn:
-            conn.execute(
-                update(evidence_sources)
-                .where(evidence_sources.c.id == source_pk)
-                .values(status=status, error=error)
-            )
+            evidence_store.update_run(conn, source_pk, status=status, error=error)
             detail = {**summary.as_dict(), "status": status, "error": error}
             action = "ingest.fail" if status == "failed" else "ingest.interrupt"
             audit.record(
@@ -359,10 +320,8 @@ def _stop(ws: Workspace, source_pk: int, summary: Summary, status: str, error: s
 
 def _finish(ws: Workspace, source_pk: int, summary: Summary) -> None:
     with ws.store.begin() as conn:
-        conn.execute(
-            update(evidence_sources)
-            .where(evidence_sources.c.id == source_pk)
-            .values(status="complete", finished_at=utc_now_text(), error=None)
+        evidence_store.update_run(
+            conn, source_pk, status="complete", finished_at=utc_now_text(), error=None
         )
         audit.record(
             conn,
