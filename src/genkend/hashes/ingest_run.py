@@ -40,6 +40,7 @@ from genkend.hashes.analysis import (
     digests_only,
 )
 from genkend.hashes.recorder import BatchCounts, Recorder
+from genkend.hashes.signals import PDQ
 from genkend.hashes.triage import Triage
 from genkend.hashes.workers import executor as workers_pool
 from genkend.records import MediaItem
@@ -142,7 +143,7 @@ def _record(
     s, case_id, source_id = ws.settings, summary.case_id, summary.source_id
     with ws.store.read() as conn:
         done = media_store.done_locations(conn, source_pk)
-        triage = Triage(conn, case_id, s.pdq_max_distance, s.pdq_min_quality)
+        triage = Triage(conn, case_id, PDQ.max_distance(s), s.pdq_min_quality)
     recorder = Recorder(case_id, source_pk, triage)
     total_hint = _count_files(source.root)
     batch: list[tuple[MediaItem, Analysis]] = []

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from genkend.clock import to_text, utc_now_text
 from genkend.hashes.analysis import Analysis
+from genkend.hashes.signals import PDQ
 from genkend.hashes.triage import Hit, Triage, classify
 from genkend.records import MediaItem, PerceptualHash
 from genkend.store import hashsets as known_store
@@ -194,7 +195,7 @@ class Recorder:
                     {
                         "media_id": media_id,
                         "other_id": other,
-                        "method": "pdq",
+                        "method": PDQ.name,
                         "distance": distance,
                         "threshold": self.triage.pdq_max_distance,
                     }

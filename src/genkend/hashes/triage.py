@@ -23,15 +23,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from genkend.index import BinaryIndex
+from genkend.hashes.signals import EXACT_METHODS, PDQ
 from genkend.records import Digests, PerceptualHash
 from genkend.store import hashsets as known_store
 from genkend.store import media as media_store
 
 if TYPE_CHECKING:
     from genkend.store import Connection
-
-EXACT_METHODS = ("sha256", "sha1", "md5")
 
 
 @dataclass(frozen=True)
@@ -99,8 +97,8 @@ class Triage:
     ) -> None:
         self.pdq_max_distance = pdq_max_distance
         self.pdq_min_quality = pdq_min_quality
-        self._known_pdq = BinaryIndex()
-        self._case_pdq = BinaryIndex()
+        self._known_pdq = PDQ.new_index()
+        self._case_pdq = PDQ.new_index()
         self._entries: dict[int, KnownEntry] = {}
         self._load_known(conn)
         self._load_case(conn, case_id)
@@ -130,11 +128,7 @@ class Triage:
         batch = list(digests)
         if not batch:
             return {}
-        wanted = {
-            "sha256": {d.sha256: d.sha256 for d in batch},
-            "sha1": {d.sha1: d.sha256 for d in batch},
-            "md5": {d.md5: d.sha256 for d in batch},
-        }
+        wanted = {m: {getattr(d, m): d.sha256 for d in batch} for m in EXACT_METHODS}
         rows = known_store.entries_matching(conn, {m: list(wanted[m]) for m in EXACT_METHODS})
         found: dict[str, list[Hit]] = defaultdict(list)
         for row in rows:
@@ -150,7 +144,7 @@ class Triage:
     def known_lookalikes(self, pdq: PerceptualHash) -> list[Hit]:
         neighbours = self._known_pdq.search_radius(pdq_array(pdq.value)[0], self.pdq_max_distance)
         return [
-            Hit(self._entries[n.id], "pdq", int(n.distance), self.pdq_max_distance)
+            Hit(self._entries[n.id], PDQ.name, int(n.distance), self.pdq_max_distance)
             for n in neighbours
         ]
 
