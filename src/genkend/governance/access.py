@@ -34,7 +34,7 @@ import hashlib
 import re
 import secrets
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -138,6 +138,8 @@ def create_account(
 ) -> Account:
     """Insert an account (the caller has checked that ``actor`` may, or it is the first)."""
 
+    if password is not None:
+        check_password(password)
     if not _NAME.match(name):
         raise UsageError(f"invalid account name {name!r}: letters, digits, . _ @ - only")
     chosen = check_roles(roles)
@@ -164,6 +166,30 @@ def create_account(
     return Account(name, chosen, True, now, actor.name)
 
 
+def create_first_account(
+    store: Store,
+    actor: Actor,
+    name: str,
+    roles: Iterable[str],
+    password: Callable[[], str | None],
+) -> Account | None:
+    """A new workspace's first account, which must be an admin; ``None`` once the workspace
+    has accounts (then only an admin adds one: ``services.accounts.add``). There is no
+    one yet to check, so this is the one account change that passes no gate. The
+    password is asked for only when the account is made."""
+    with store.begin() as conn:
+        if has_accounts(conn):
+            return None
+        if "admin" not in roles:
+            raise UsageError("the first account of a workspace must have --role admin")
+        return create_account(conn, actor, name, roles, password())
+
+
+def check_password(password: str) -> None:
+    if len(password) < 12:
+        raise UsageError("a password needs at least 12 characters")
+
+
 def set_enabled(conn: Connection, actor: Actor, name: str, enabled: bool) -> None:
 
     if get_account(conn, name) is None:
@@ -174,8 +200,7 @@ def set_enabled(conn: Connection, actor: Actor, name: str, enabled: bool) -> Non
 
 def set_password(conn: Connection, actor: Actor, name: str, password: str) -> None:
 
-    if len(password) < 12:
-        raise UsageError("a password needs at least 12 characters")
+    check_password(password)
     if get_account(conn, name) is None:
         raise NotFound(f"unknown account {name!r}")
     conn.execute(
