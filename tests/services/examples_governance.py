@@ -12,4 +12,11 @@ EXAMPLES: dict[str, Any] = {
     "roles": lambda w: ["reviewer"],
     "password": lambda w: lambda: "correct horse battery staple",
     "label": lambda w: "scripts",
+    "authority": lambda w: "Court Y",
+    "reference": lambda w: "R-2",
+    "valid_until": lambda w: "2099-12-31",
+    "auth_id": lambda w: w.ids["authorisation"],
+    "start": lambda w: "2026-01-01",
+    "end": lambda w: "2099-12-31",
+    "reason": lambda w: "retention period ended",
 }
