@@ -27,14 +27,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from genkend.clock import to_text, utc_now_text
 from genkend.errors import UsageError
 from genkend.governance import audit
 from genkend.governance.audit import AuditEvent
 from genkend.governance.authorisations import GALLERY_SEARCH
-from genkend.store.schema import authorisations
+from genkend.store import Connection
+from genkend.store import authorisations as stored_authorisations
 
 SEARCHES = ("search.gallery", "search.case")
 CLOSING = ("identified", "rejected", "disputed", "inconclusive")
@@ -89,7 +88,7 @@ def _moment(value: str, day_edge: time) -> datetime:
 
 
 def check_searches(conn: Connection) -> SearchCheck:
-    granted = {row.id: row for row in conn.execute(select(authorisations))}
+    granted = stored_authorisations.every(conn)
     stopped = _stopped_authorisations(conn)
     checked = erased = 0
     problems: list[SearchProblem] = []
@@ -177,12 +176,7 @@ def usage(conn: Connection, within: Period, scope: audit.Scope | None = None) ->
     """The usage report of ``within``, from the audit log (see the module docstring),
     of the events ``scope`` covers (None: every event, for auditors)."""
     chosen = [e for e in audit.events(conn, scope=scope) if within.start <= e.at <= within.end]
-    refs = {
-        row.id: row
-        for row in conn.execute(
-            select(authorisations.c.id, authorisations.c.authority, authorisations.c.reference)
-        )
-    }
+    refs = stored_authorisations.every(conn)
     searches = [_search(e, refs) for e in chosen if e.action in SEARCHES]
     closings = [_closing(e) for e in chosen if e.action in ("review.decide", "review.resolve")]
     closed = [c for c in closings if c["status"] in CLOSING]
