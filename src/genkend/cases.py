@@ -14,14 +14,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import psutil
-from sqlalchemy import Connection, insert, select
 
 from genkend.clock import utc_now_text
 from genkend.errors import AlreadyExists, NotFound, UsageError
 from genkend.governance import audit
 from genkend.records import Actor
-from genkend.store import Store
-from genkend.store.schema import case_members, cases, evidence_sources
+from genkend.store import Connection, Store
+from genkend.store import cases as stored
 
 RESUME = "run the same `genkend ingest` again to resume"
 _SAME_PROCESS_SECONDS = 0.01  # psutil's process start times are exact to the clock tick
@@ -53,7 +52,7 @@ def create(store: Store, actor: Actor, case_id: str, title: str, description: st
     with store.begin() as conn:
         if _row(conn, case_id) is not None:
             raise AlreadyExists(f"case {case_id} already exists")
-        conn.execute(insert(cases).values(**case.as_dict()))
+        stored.insert_case(conn, case.as_dict())
         audit.record(
             conn,
             actor,
@@ -62,23 +61,14 @@ def create(store: Store, actor: Actor, case_id: str, title: str, description: st
             {"title": case.title, "description": description},
         )
         # the investigator who opens a case works on it
-        conn.execute(
-            insert(case_members).values(
-                case_id=case_id, account=actor.name, added_at=case.created_at, added_by=actor.name
-            )
-        )
+        stored.insert_member(conn, case_id, actor.name, case.created_at, actor.name)
     return case
 
 
 def list_all(store: Store, member: str | None = None) -> list[Case]:
     """Every case, or only those ``member`` belongs to."""
-    query = select(cases).order_by(cases.c.id)
-    if member is not None:
-        query = query.join(case_members, case_members.c.case_id == cases.c.id).where(
-            case_members.c.account == member
-        )
     with store.read() as conn:
-        return [Case(**row._asdict()) for row in conn.execute(query)]
+        return [Case(**row) for row in stored.list_cases(conn, member)]
 
 
 def get(conn: Connection, case_id: str, allow_erased: bool = False) -> Case:
@@ -92,7 +82,7 @@ def get(conn: Connection, case_id: str, allow_erased: bool = False) -> Case:
 
 
 def _row(conn: Connection, case_id: str) -> Any:
-    return conn.execute(select(cases).where(cases.c.id == case_id)).first()
+    return stored.row(conn, case_id)
 
 
 @dataclass(frozen=True)
@@ -141,12 +131,7 @@ def run_alive(row: Any) -> bool | None:
 
 def sources(conn: Connection, case_id: str) -> list[SourceStatus]:
     """The case's evidence sources in the order they were registered."""
-    rows = conn.execute(
-        select(evidence_sources)
-        .where(evidence_sources.c.case_id == case_id)
-        .order_by(evidence_sources.c.id)
-    )
-    return [_status(row) for row in rows]
+    return [_status(row) for row in stored.source_rows(conn, case_id)]
 
 
 def _status(row: Any) -> SourceStatus:

@@ -7,18 +7,8 @@ from typing import Annotated
 import typer
 
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
-from genkend.errors import UsageError
-from genkend.governance import access, audit, oversight
-from genkend.governance.access import OVERSIGHT
-
-
-def _parse_anchor(anchor: str | None) -> tuple[int, str] | None:
-    if anchor is None:
-        return None
-    seq, _, digest = anchor.partition(":")
-    if not seq.isdigit() or len(digest) != 64:
-        raise UsageError("--anchor takes SEQ:DIGEST as printed by an earlier 'audit verify'")
-    return int(seq), digest.lower()
+from genkend.governance import audit, oversight
+from genkend.services import audit as trail
 
 
 def _print_search_check(searches: oversight.SearchCheck) -> None:
@@ -49,20 +39,10 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Check the hash chain; exit 1 naming the first bad event."""
-        ctx_of(ctx).need("audit verify", OVERSIGHT)
-        ws = ctx_of(ctx).workspace()
-        with ws.store.read() as conn:
-            result = audit.verify(conn, _parse_anchor(anchor))
-            searches = oversight.check_searches(conn)
+        checked = trail.verify(ctx_of(ctx).session(), anchor)
+        result, searches = checked.chain, checked.searches
         if as_json:
-            print_json(
-                {
-                    **result.__dict__,
-                    "searches_checked": searches.checked,
-                    "searches_erased": searches.erased,
-                    "search_problems": [p.__dict__ for p in searches.problems],
-                }
-            )
+            print_json(checked.as_dict())
         elif result.ok:
             console.print(
                 f"audit chain intact: {result.count} events, "
@@ -75,7 +55,7 @@ def register(app: typer.Typer) -> None:
             )
         if not as_json:
             _print_search_check(searches)
-        if not result.ok or not searches.ok:
+        if not checked.ok:
             raise typer.Exit(1)
 
     @group.command("show")
@@ -88,24 +68,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Show audit events in order (auditors: all; others: those of their cases)."""
-        account = ctx_of(ctx).need("audit show", OVERSIGHT)
-        ws = ctx_of(ctx).workspace()
-        with ws.store.begin() as conn:
-            scope = access.audit_scope(conn, account)
-            found = list(audit.events(conn, since, action, scope))
-            # reading the trail is a consultation, itself logged (LED Art. 25)
-            audit.record(
-                conn,
-                ws.actor,
-                "audit.show",
-                "audit",
-                {
-                    "since": since,
-                    "action": action,
-                    "cases": "all" if scope is None else scope.as_detail(),
-                    "shown": len(found),
-                },
-            )
+        found = trail.show(ctx_of(ctx).session(), since, action)
         if as_json:
             print_json([e.as_dict() for e in found])
             return

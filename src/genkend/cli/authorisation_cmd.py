@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from genkend.cli.context import console, ctx_of, print_json, print_table
-from genkend.governance import authorisations
-from genkend.governance.access import SUPERVISORS
+from genkend.governance import authorisations as rules
+from genkend.services import authorisations
 
 
 def register(app: typer.Typer) -> None:
@@ -29,22 +29,12 @@ def register(app: typer.Typer) -> None:
         ],
         scope: Annotated[
             str, typer.Option("--scope", help="What it allows.")
-        ] = authorisations.GALLERY_SEARCH,
+        ] = rules.GALLERY_SEARCH,
     ) -> None:
         """Record an authorisation granted for gallery searches in a case (its supervisors)."""
-        context = ctx_of(ctx)
-        context.need("authorisation grant", SUPERVISORS, case)
-        ws = context.workspace()
-        with ws.store.begin() as conn:
-            auth_id = authorisations.grant(
-                conn,
-                ws.actor,
-                case,
-                authority,
-                reference,
-                authorisations.parse_until(valid_until),
-                scope,
-            )
+        auth_id = authorisations.grant(
+            ctx_of(ctx).session(), case, authority, reference, valid_until, scope
+        )
         console.print(f"authorisation {auth_id} recorded for case {case}")
 
     @group.command("refuse")
@@ -54,13 +44,7 @@ def register(app: typer.Typer) -> None:
         note: Annotated[str, typer.Option("--note", help="Why (the authority's decision).")],
     ) -> None:
         """Record that an authorisation was refused: searches stop, results are marked."""
-        context = ctx_of(ctx)
-        ws = context.workspace()
-        with ws.store.read() as conn:
-            case = authorisations.case_of(conn, auth_id)
-        context.need("authorisation refuse", SUPERVISORS, case)
-        with ws.store.begin() as conn:
-            marked = authorisations.refuse(conn, ws.actor, auth_id, note)
+        marked = authorisations.refuse(ctx_of(ctx).session(), auth_id, note)
         console.print(
             f"authorisation {auth_id} refused; {marked} candidate(s) marked for "
             "deletion (genkend retention run erases them)"
@@ -73,10 +57,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """List a case's authorisations with their status (auditors; members)."""
-        context = ctx_of(ctx)
-        context.oversee("authorisation list", case)
-        with context.workspace().store.read() as conn:
-            found = authorisations.list_for(conn, case)
+        found = authorisations.list_authorisations(ctx_of(ctx).session(), case)
         if as_json:
             print_json(found)
             return

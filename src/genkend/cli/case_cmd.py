@@ -6,10 +6,8 @@ from typing import Annotated
 
 import typer
 
-from genkend import cases
 from genkend.cli.context import console, ctx_of, print_json, print_table, shown
-from genkend.governance import access
-from genkend.governance.access import ANYONE, INVESTIGATORS
+from genkend.services import cases
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -27,17 +25,13 @@ def register(app: typer.Typer) -> None:
         description: Annotated[str, typer.Option("--description", help="Free text.")] = "",
     ) -> None:
         """Create a case; its creator becomes a member."""
-        ctx_of(ctx).need("case create", INVESTIGATORS)
-        ws = ctx_of(ctx).workspace()
-        created = cases.create(ws.store, ws.actor, case_id, title, description)
+        created = cases.create(ctx_of(ctx).session(), case_id, title, description)
         console.print(f"created case {created.id}: {shown(created.title)}")
 
     @case.command("list")
     def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         """List the cases you are a member of (auditors and admins: every case)."""
-        account = ctx_of(ctx).need("case list", ANYONE)
-        overseer = bool(account.roles & {"auditor", "admin"})
-        found = cases.list_all(ctx_of(ctx).workspace().store, None if overseer else account.name)
+        found = cases.list_cases(ctx_of(ctx).session())
         if as_json:
             print_json([c.as_dict() for c in found])
             return
@@ -54,17 +48,12 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Show one case and its evidence sources (members, auditors and admins)."""
-        context = ctx_of(ctx)
-        account = context.need("case show", ANYONE)
-        if not account.roles & {"auditor", "admin"}:
-            context.need("case show", ANYONE, case_id)
-        with context.workspace().store.read() as conn:
-            found = cases.get(conn, case_id, allow_erased=True)
-            sources = cases.sources(conn, case_id)
+        view = cases.show(ctx_of(ctx).session(), case_id)
+        sources = view.sources
         if as_json:
-            print_json({**found.as_dict(), "sources": [x.as_dict() for x in sources]})
+            print_json(view.as_dict())
             return
-        for key, value in found.as_dict().items():
+        for key, value in view.case.as_dict().items():
             console.print(f"{key:12} {shown(value)}")
         if sources:
             print_table(
@@ -85,11 +74,7 @@ def register_members(case: typer.Typer) -> None:
         account: Annotated[str, typer.Argument(help="The account to add.")],
     ) -> None:
         """Make an account a member of a case (its creator or a supervisor who is a member)."""
-        context = ctx_of(ctx)
-        context.manage_members("case member add", case_id)
-        ws = context.workspace()
-        with ws.store.begin() as conn:
-            access.add_member(conn, ws.actor, case_id, account)
+        cases.add_member(ctx_of(ctx).session(), case_id, account)
         console.print(f"{account} is a member of case {case_id}")
 
     @member.command("remove")
@@ -99,11 +84,7 @@ def register_members(case: typer.Typer) -> None:
         account: Annotated[str, typer.Argument(help="The account to remove.")],
     ) -> None:
         """Remove an account from a case (its creator or a supervisor who is a member)."""
-        context = ctx_of(ctx)
-        context.manage_members("case member remove", case_id)
-        ws = context.workspace()
-        with ws.store.begin() as conn:
-            access.remove_member(conn, ws.actor, case_id, account)
+        cases.remove_member(ctx_of(ctx).session(), case_id, account)
         console.print(f"{account} is no longer a member of case {case_id}")
 
     @member.command("list")
@@ -113,11 +94,7 @@ def register_members(case: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """The members of a case (auditors; supervisors and admins who are members)."""
-        context = ctx_of(ctx)
-        context.oversee("case member list", case_id)
-        with context.workspace().store.read() as conn:
-            cases.get(conn, case_id)
-            found = access.members(conn, case_id)
+        found = cases.list_members(ctx_of(ctx).session(), case_id)
         if as_json:
             print_json(found)
             return

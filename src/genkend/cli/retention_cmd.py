@@ -10,11 +10,9 @@ from typing import Annotated
 
 import typer
 
-from genkend import cases
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
-from genkend.errors import UsageError
 from genkend.governance import retention
-from genkend.governance.access import ADMINS, SUPERVISORS
+from genkend.services import retention as erasure
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -38,10 +36,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Erase what the retention settings make due, then compact the database (admins)."""
-        ctx_of(ctx).need("retention run", ADMINS)
-        report = retention.run(
-            ctx_of(ctx).workspace(), dry_run=dry_run, force_compact=force_compact
-        )
+        report = erasure.run(ctx_of(ctx).session(), dry_run, force_compact)
         if as_json:
             print_json(report.as_dict())
         else:
@@ -60,14 +55,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Erase all content of a case; its id, authorisations and audit chain stay
         (admins and supervisors who are members of the case)."""
-        context = ctx_of(ctx)
-        with context.workspace().store.read() as conn:
-            erased = cases.get(conn, case_id, allow_erased=True).status == retention.ERASED_STATUS
-        # an erased case has no members left; erasing it again is refused as a usage error
-        context.need("retention erase-case", ADMINS | SUPERVISORS, None if erased else case_id)
-        if not yes:
-            raise UsageError(f"erasing case {case_id} cannot be undone; repeat with --yes")
-        done = retention.erase_case(ctx_of(ctx).workspace(), case_id, reason)
+        done = erasure.erase_case(ctx_of(ctx).session(), case_id, reason, confirmed=yes)
         if as_json:
             print_json(done.as_dict())
         else:

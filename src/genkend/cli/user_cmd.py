@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Annotated
 
 import typer
 
 from genkend.cli.context import console, ctx_of, print_json, print_table
-from genkend.errors import UsageError
 from genkend.governance import access
-from genkend.governance.access import ADMINS, ANYONE
+from genkend.services import accounts
 
 PasswordStdin = Annotated[
     bool,
@@ -23,10 +23,7 @@ PasswordStdin = Annotated[
 def _password(from_stdin: bool) -> str | None:
     if not from_stdin:
         return None
-    password = sys.stdin.readline().rstrip("\n")
-    if len(password) < 12:
-        raise UsageError("a password needs at least 12 characters")
-    return password
+    return sys.stdin.readline().rstrip("\n")
 
 
 def register(app: typer.Typer) -> None:
@@ -44,17 +41,11 @@ def register(app: typer.Typer) -> None:
         password_stdin: PasswordStdin = False,
     ) -> None:
         """Add an account. In a new workspace the first account must be an admin."""
-        context = ctx_of(ctx)
-        ws = context.workspace()
-        with ws.store.read() as conn:
-            first = not access.has_accounts(conn)
-        if first and "admin" not in role:
-            raise UsageError("the first account of a workspace must have --role admin")
-        if not first:
-            context.need("user add", ADMINS)
-        password = _password(password_stdin)
-        with ws.store.begin() as conn:
-            created = access.create_account(conn, ws.actor, name, role, password)
+        session = ctx_of(ctx).session()
+        ask = functools.partial(_password, password_stdin)
+        created = access.create_first_account(
+            session.store, session.actor, name, role, ask
+        ) or accounts.add(session, name, role, ask)
         console.print(f"account {created.name} added with roles {', '.join(sorted(created.roles))}")
 
     @group.command("list")
@@ -63,10 +54,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """List the accounts and their roles."""
-        ws = ctx_of(ctx).workspace()
-        ctx_of(ctx).need("user list", ANYONE)
-        with ws.store.read() as conn:
-            found = [a.as_dict() for a in access.list_accounts(conn)]
+        found = [a.as_dict() for a in accounts.list_accounts(ctx_of(ctx).session())]
         if as_json:
             print_json(found)
             return
@@ -84,11 +72,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context, name: Annotated[str, typer.Argument(help="The account.")]
     ) -> None:
         """Disable an account: it can no longer act (its history stays)."""
-        context = ctx_of(ctx)
-        context.need("user disable", ADMINS)
-        ws = context.workspace()
-        with ws.store.begin() as conn:
-            access.set_enabled(conn, ws.actor, name, False)
+        accounts.disable(ctx_of(ctx).session(), name)
         console.print(f"account {name} disabled")
 
     @group.command("password")
@@ -100,16 +84,8 @@ def register(app: typer.Typer) -> None:
         """Set an account's password (for the web and API), read from standard input.
 
         Admins set it only for accounts that are members of no case."""
-        context = ctx_of(ctx)
-        ws = context.workspace()
-        if ws.actor.name != name:
-            context.need("user password", ADMINS)
-            access.require_outside_cases(ws.store, ws.actor, name, "user password")
-        new = _password(password_stdin)
-        if new is None:
-            raise UsageError("give the password on standard input with --password-stdin")
-        with ws.store.begin() as conn:
-            access.set_password(conn, ws.actor, name, new)
+        ask = functools.partial(_password, password_stdin)
+        accounts.set_password(ctx_of(ctx).session(), name, ask)
         console.print(f"password of {name} set")
 
     @group.command("token")
@@ -121,11 +97,5 @@ def register(app: typer.Typer) -> None:
         """Issue an API token for scripts; it is shown once and stored only as a digest.
 
         Admins issue one only for accounts that are members of no case."""
-        context = ctx_of(ctx)
-        ws = context.workspace()
-        if ws.actor.name != name:
-            context.need("user token", ADMINS)
-            access.require_outside_cases(ws.store, ws.actor, name, "user token")
-        with ws.store.begin() as conn:
-            issued = access.issue_token(conn, ws.actor, name, label)
+        issued = accounts.issue_token(ctx_of(ctx).session(), name, label)
         sys.stdout.write(issued + "\n")

@@ -34,20 +34,20 @@ import hashlib
 import re
 import secrets
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, func, insert, select, update
 
 from genkend.clock import utc_now_text
 from genkend.errors import AlreadyExists, NotFound, PermissionDenied, UsageError
 from genkend.governance import audit
 from genkend.records import Actor
-from genkend.store import Store
-from genkend.store.schema import accounts, api_tokens, case_members, cases
+from genkend.store import Connection, Store
+from genkend.store import accounts as stored_accounts
+from genkend.store import cases as stored_cases
 
 ROLES = ("investigator", "reviewer", "supervisor", "auditor", "admin")
 # Who may do what, by role; case content also needs membership of the case.
@@ -99,13 +99,11 @@ def _os_login() -> str:
 
 
 def has_accounts(conn: Connection) -> bool:
-
-    return bool(conn.execute(select(func.count()).select_from(accounts)).scalar_one())
+    return stored_accounts.has_any(conn)
 
 
 def get_account(conn: Connection, name: str) -> Account | None:
-
-    row = conn.execute(select(accounts).where(accounts.c.name == name)).first()
+    row = stored_accounts.row(conn, name)
     if row is None:
         return None
     return Account(
@@ -118,8 +116,7 @@ def get_account(conn: Connection, name: str) -> Account | None:
 
 
 def list_accounts(conn: Connection) -> list[Account]:
-
-    names = conn.execute(select(accounts.c.name).order_by(accounts.c.name)).scalars().all()
+    names = stored_accounts.names(conn)
     return [a for a in (get_account(conn, n) for n in names) if a is not None]
 
 
@@ -138,22 +135,16 @@ def create_account(
 ) -> Account:
     """Insert an account (the caller has checked that ``actor`` may, or it is the first)."""
 
+    if password is not None:
+        check_password(password)
     if not _NAME.match(name):
         raise UsageError(f"invalid account name {name!r}: letters, digits, . _ @ - only")
     chosen = check_roles(roles)
     if get_account(conn, name) is not None:
         raise AlreadyExists(f"account {name} already exists")
     now = utc_now_text()
-    conn.execute(
-        insert(accounts).values(
-            name=name,
-            roles=",".join(sorted(chosen)),
-            password_hash=_HASHER.hash(password) if password else None,
-            enabled=True,
-            created_at=now,
-            created_by=actor.name,
-        )
-    )
+    secret = _HASHER.hash(password) if password else None
+    stored_accounts.insert_account(conn, name, ",".join(sorted(chosen)), secret, now, actor.name)
     audit.record(
         conn,
         actor,
@@ -164,31 +155,49 @@ def create_account(
     return Account(name, chosen, True, now, actor.name)
 
 
+def create_first_account(
+    store: Store,
+    actor: Actor,
+    name: str,
+    roles: Iterable[str],
+    password: Callable[[], str | None],
+) -> Account | None:
+    """A new workspace's first account, which must be an admin; ``None`` once the workspace
+    has accounts (then only an admin adds one: ``services.accounts.add``). There is no
+    one yet to check, so this is the one account change that passes no gate. The
+    password is asked for only when the account is made."""
+    with store.begin() as conn:
+        if has_accounts(conn):
+            return None
+        if "admin" not in roles:
+            raise UsageError("the first account of a workspace must have --role admin")
+        return create_account(conn, actor, name, roles, password())
+
+
+def check_password(password: str) -> None:
+    if len(password) < 12:
+        raise UsageError("a password needs at least 12 characters")
+
+
 def set_enabled(conn: Connection, actor: Actor, name: str, enabled: bool) -> None:
 
     if get_account(conn, name) is None:
         raise NotFound(f"unknown account {name!r}")
-    conn.execute(update(accounts).where(accounts.c.name == name).values(enabled=enabled))
+    stored_accounts.set_enabled(conn, name, enabled)
     audit.record(conn, actor, "account.enable" if enabled else "account.disable", f"account:{name}")
 
 
 def set_password(conn: Connection, actor: Actor, name: str, password: str) -> None:
 
-    if len(password) < 12:
-        raise UsageError("a password needs at least 12 characters")
+    check_password(password)
     if get_account(conn, name) is None:
         raise NotFound(f"unknown account {name!r}")
-    conn.execute(
-        update(accounts).where(accounts.c.name == name).values(password_hash=_HASHER.hash(password))
-    )
+    stored_accounts.set_password_hash(conn, name, _HASHER.hash(password))
     audit.record(conn, actor, "account.password", f"account:{name}")
 
 
 def verify_password(conn: Connection, name: str, password: str) -> bool:
-
-    row = conn.execute(
-        select(accounts.c.password_hash, accounts.c.enabled).where(accounts.c.name == name)
-    ).first()
+    row = stored_accounts.row(conn, name)
     if row is None or not row.enabled or row.password_hash is None:
         return False
     try:
@@ -203,27 +212,15 @@ def issue_token(conn: Connection, actor: Actor, name: str, label: str) -> str:
     if get_account(conn, name) is None:
         raise NotFound(f"unknown account {name!r}")
     token = "gk_" + secrets.token_urlsafe(32)
-    conn.execute(
-        insert(api_tokens).values(
-            account=name,
-            token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-            label=label,
-            created_at=utc_now_text(),
-        )
-    )
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    stored_accounts.insert_token(conn, name, digest, label, utc_now_text())
     audit.record(conn, actor, "account.token", f"account:{name}", {"label": label})
     return token
 
 
 def account_for_token(conn: Connection, token: str) -> Account | None:
-
-    row = conn.execute(
-        select(api_tokens.c.account).where(
-            api_tokens.c.token_sha256 == hashlib.sha256(token.encode()).hexdigest(),
-            api_tokens.c.revoked_at.is_(None),
-        )
-    ).first()
-    account = get_account(conn, row.account) if row else None
+    owner = stored_accounts.token_account(conn, hashlib.sha256(token.encode()).hexdigest())
+    account = get_account(conn, owner) if owner else None
     return account if account is not None and account.enabled else None
 
 
@@ -231,31 +228,17 @@ def account_for_token(conn: Connection, token: str) -> Account | None:
 
 
 def is_member(conn: Connection, case_id: str, name: str) -> bool:
-
-    return (
-        conn.execute(
-            select(case_members.c.account).where(
-                case_members.c.case_id == case_id, case_members.c.account == name
-            )
-        ).first()
-        is not None
-    )
+    return stored_cases.is_member(conn, case_id, name)
 
 
 def member_cases(conn: Connection, name: str) -> list[str]:
     """The cases ``name`` is a member of, in order."""
-    return list(
-        conn.execute(
-            select(case_members.c.case_id)
-            .where(case_members.c.account == name)
-            .order_by(case_members.c.case_id)
-        ).scalars()
-    )
+    return stored_cases.member_cases(conn, name)
 
 
 def membership_need(conn: Connection, actor: Actor, case_id: str, action: str) -> Need:
     """Who may change a case's members: a member who created the case or is a supervisor."""
-    creator = conn.execute(select(cases.c.created_by).where(cases.c.id == case_id)).scalar()
+    creator = stored_cases.creator(conn, case_id)
     return Need(action, ANYONE if creator == actor.name else SUPERVISORS, case_id)
 
 
@@ -267,15 +250,7 @@ def audit_scope(conn: Connection, account: Account) -> audit.Scope | None:
 
 
 def members(conn: Connection, case_id: str) -> list[dict[str, str]]:
-
-    return [
-        dict(r._mapping)
-        for r in conn.execute(
-            select(case_members)
-            .where(case_members.c.case_id == case_id)
-            .order_by(case_members.c.account)
-        )
-    ]
+    return stored_cases.members(conn, case_id)
 
 
 def add_member(conn: Connection, actor: Actor, case_id: str, name: str) -> None:
@@ -285,11 +260,7 @@ def add_member(conn: Connection, actor: Actor, case_id: str, name: str) -> None:
         raise NotFound(f"no enabled account {name!r}")
     if is_member(conn, case_id, name):
         return
-    conn.execute(
-        insert(case_members).values(
-            case_id=case_id, account=name, added_at=utc_now_text(), added_by=actor.name
-        )
-    )
+    stored_cases.insert_member(conn, case_id, name, utc_now_text(), actor.name)
     audit.record(conn, actor, "case.member.add", f"case:{case_id}", {"account": name})
 
 
@@ -297,11 +268,7 @@ def remove_member(conn: Connection, actor: Actor, case_id: str, name: str) -> No
 
     if not is_member(conn, case_id, name):
         raise NotFound(f"{name} is not a member of case {case_id}")
-    conn.execute(
-        delete(case_members).where(
-            case_members.c.case_id == case_id, case_members.c.account == name
-        )
-    )
+    stored_cases.delete_member(conn, case_id, name)
     audit.record(conn, actor, "case.member.remove", f"case:{case_id}", {"account": name})
 
 

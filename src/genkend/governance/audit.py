@@ -30,17 +30,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, text
-
 from genkend.clock import utc_now_text
 from genkend.records import Actor
-from genkend.store.schema import audit_details, audit_events
+from genkend.store import Connection
+from genkend.store import audit as stored
 
 GENESIS_DIGEST = "0" * 64
 ERASURE_ACTION = "retention.erase"
 ERASED: dict[str, Any] = {"erased": True}
-# An arbitrary constant naming genkend's audit-append lock on PostgreSQL.
-_PG_AUDIT_LOCK = 0x67656E6B
 
 
 @dataclass(frozen=True)
@@ -128,32 +125,27 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event inside the caller's transaction and return it."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
-    head = conn.execute(
-        select(audit_events.c.seq, audit_events.c.digest)
-        .order_by(audit_events.c.seq.desc())
-        .limit(1)
-    ).first()
-    seq, prev = (head.seq + 1, head.digest) if head else (1, GENESIS_DIGEST)
+    head = stored.locked_head(conn)
+    seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS_DIGEST)
     at = utc_now_text()
     detail_json = canonical_detail(detail)
     detail_sha = detail_digest(detail_json)
     digest = event_digest(seq, at, actor.name, actor.host, action, subject, detail_sha, prev)
-    conn.execute(
-        insert(audit_events).values(
-            seq=seq,
-            at=at,
-            actor=actor.name,
-            host=actor.host,
-            action=action,
-            subject=subject,
-            detail_sha256=detail_sha,
-            prev_digest=prev,
-            digest=digest,
-        )
+    stored.insert_event(
+        conn,
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor.name,
+            "host": actor.host,
+            "action": action,
+            "subject": subject,
+            "detail_sha256": detail_sha,
+            "prev_digest": prev,
+            "digest": digest,
+        },
+        detail_json,
     )
-    conn.execute(insert(audit_details).values(seq=seq, detail=detail_json))
     return AuditEvent(
         seq,
         at,
@@ -168,12 +160,6 @@ def record(
     )
 
 
-def _joined() -> Any:
-    return select(audit_events, audit_details.c.detail).outerjoin(
-        audit_details, audit_details.c.seq == audit_events.c.seq
-    )
-
-
 def events(
     conn: Connection, since: int = 0, action: str | None = None, scope: Scope | None = None
 ) -> Iterator[AuditEvent]:
@@ -182,21 +168,9 @@ def events(
 
     An erased detail reads as ``{"erased": true}``.
     """
-    query = _joined().where(audit_events.c.seq > since).order_by(audit_events.c.seq)
-    if scope is not None:
-        query = query.where(
-            or_(
-                audit_events.c.actor == scope.actor,
-                audit_events.c.subject.in_([f"case:{c}" for c in sorted(scope.cases)]),
-            )
-        )
-    if action:
-        query = query.where(
-            audit_events.c.action.like(action[:-1] + "%")
-            if action.endswith("*")
-            else audit_events.c.action == action
-        )
-    for row in conn.execute(query):
+    subjects = None if scope is None else [f"case:{c}" for c in sorted(scope.cases)]
+    actor = None if scope is None else scope.actor
+    for row in stored.rows(conn, since, action, actor, subjects):
         yield AuditEvent(
             row.seq,
             row.at,
@@ -215,12 +189,12 @@ def erase_details(conn: Connection, actor: Actor, seqs: list[int], reason: str) 
     """Erase the details of these events (retention), recording the erasure as an event."""
     if not seqs:
         return
-    conn.execute(delete(audit_details).where(audit_details.c.seq.in_(seqs)))
+    stored.delete_details(conn, seqs)
     record(conn, actor, ERASURE_ACTION, "audit", {"audit_details": sorted(seqs), "reason": reason})
 
 
 def count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(audit_events)).scalar_one())
+    return stored.count(conn)
 
 
 def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verification:
@@ -228,7 +202,7 @@ def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verificat
     erased = _erased_seqs(conn)
     expected_seq, prev = 1, GENESIS_DIGEST
     anchor_seen = anchor is None
-    for row in conn.execute(_joined().order_by(audit_events.c.seq)):
+    for row in stored.rows(conn):
         problem = _check_row(row, expected_seq, prev, erased)
         if problem:
             return Verification(
@@ -262,12 +236,7 @@ def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verificat
 def _erased_seqs(conn: Connection) -> set[int]:
     """Sequence numbers whose details an erasure event says it erased."""
     erased: set[int] = set()
-    rows = conn.execute(
-        select(audit_details.c.detail)
-        .join(audit_events, audit_events.c.seq == audit_details.c.seq)
-        .where(audit_events.c.action == ERASURE_ACTION)
-    )
-    for (detail,) in rows:
+    for detail in stored.details_of(conn, ERASURE_ACTION):
         try:
             erased.update(int(seq) for seq in json.loads(detail).get("audit_details", []))
         except (ValueError, TypeError, AttributeError):

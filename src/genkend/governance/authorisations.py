@@ -17,13 +17,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
-
 from genkend.clock import from_text, to_text, utc_now, utc_now_text
 from genkend.errors import NotFound, PermissionDenied, UsageError
 from genkend.governance import audit
 from genkend.records import Actor
-from genkend.store.schema import authorisations, candidates
+from genkend.store import Connection
+from genkend.store import authorisations as stored
 
 GALLERY_SEARCH = "gallery-search"
 SCOPES = (GALLERY_SEARCH,)
@@ -59,23 +58,20 @@ def grant(
     granted = granted_at or utc_now_text()
     if valid_until <= granted:
         raise UsageError("an authorisation must be valid after it was granted")
-    auth_id = int(
-        conn.execute(
-            insert(authorisations)
-            .values(
-                case_id=case_id,
-                authority=authority.strip(),
-                reference=reference.strip(),
-                scope=scope,
-                granted_at=granted,
-                valid_until=valid_until,
-                status="granted",
-                note="",
-                recorded_at=utc_now_text(),
-                recorded_by=actor.name,
-            )
-            .returning(authorisations.c.id)
-        ).scalar_one()
+    auth_id = stored.insert_authorisation(
+        conn,
+        {
+            "case_id": case_id,
+            "authority": authority.strip(),
+            "reference": reference.strip(),
+            "scope": scope,
+            "granted_at": granted,
+            "valid_until": valid_until,
+            "status": "granted",
+            "note": "",
+            "recorded_at": utc_now_text(),
+            "recorded_by": actor.name,
+        },
     )
     audit.record(
         conn,
@@ -96,19 +92,13 @@ def grant(
 
 def refuse(conn: Connection, actor: Actor, auth_id: int, note: str) -> int:
     """Record a refusal; returns how many candidates are now due for deletion."""
-    row = conn.execute(select(authorisations).where(authorisations.c.id == auth_id)).first()
+    row = stored.row(conn, auth_id)
     if row is None:
         raise NotFound(f"unknown authorisation {auth_id}")
     if not note.strip():
         raise UsageError("a refusal needs a note saying why")
-    conn.execute(
-        update(authorisations)
-        .where(authorisations.c.id == auth_id)
-        .values(status="refused", note=note.strip())
-    )
-    marked = conn.execute(
-        update(candidates).where(candidates.c.authorisation_id == auth_id).values(deletion_due=True)
-    ).rowcount
+    stored.set_refused(conn, auth_id, note.strip())
+    marked = stored.mark_candidates_due(conn, auth_id)
     audit.record(
         conn,
         actor,
@@ -116,16 +106,14 @@ def refuse(conn: Connection, actor: Actor, auth_id: int, note: str) -> int:
         f"case:{row.case_id}",
         {"authorisation": auth_id, "note": note, "candidates_marked_for_deletion": marked},
     )
-    return int(marked)
+    return marked
 
 
 def case_of(conn: Connection, auth_id: int) -> str:
-    case_id = conn.execute(
-        select(authorisations.c.case_id).where(authorisations.c.id == auth_id)
-    ).scalar()
+    case_id = stored.case_of(conn, auth_id)
     if case_id is None:
         raise NotFound(f"unknown authorisation {auth_id}")
-    return str(case_id)
+    return case_id
 
 
 def valid(
@@ -134,14 +122,7 @@ def valid(
     """The authorisation ``searcher``'s gallery search in ``case_id`` runs under now, or a
     refusal; never one ``searcher`` recorded."""
     now = utc_now_text()
-    rows = conn.execute(
-        select(authorisations)
-        .where(
-            authorisations.c.case_id == case_id,
-            authorisations.c.scope == scope,
-        )
-        .order_by(authorisations.c.id.desc())
-    ).all()
+    rows = stored.newest_first(conn, case_id, scope)
     if not rows:
         raise PermissionDenied(
             f"no valid authorisation for gallery searches in case {case_id}: "
@@ -173,12 +154,7 @@ def valid(
 def list_for(conn: Connection, case_id: str) -> list[dict[str, Any]]:
     now = utc_now()
     found = []
-    for row in conn.execute(
-        select(authorisations)
-        .where(authorisations.c.case_id == case_id)
-        .order_by(authorisations.c.id)
-    ):
-        data = dict(row._mapping)
+    for data in stored.of_case(conn, case_id):
         if data["status"] == "granted" and from_text(data["valid_until"]) < now:
             data["status"] = "expired"
         found.append(data)

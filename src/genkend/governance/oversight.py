@@ -7,7 +7,8 @@ searches, identifications with their reviewers, access denials, exports and rete
 erasures (AI Act Art. 12(3), 26; Law Enforcement Directive Art. 25). It names gallery
 identities by number and probes by digest only: an oversight report shows no imagery
 and no more personal data than the audit log it summarises, and a reader who is not an
-auditor gets the report of their own cases only (``audit.Scope``).
+auditor gets the report of their own cases only (``audit.Scope``). Its HTML page and
+table cells are ``report.usage``.
 
 ``check_searches(conn)`` is part of ``genkend audit verify``: every recorded biometric
 search has a purpose and a legal basis, and every gallery search names an
@@ -24,17 +25,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from html import escape
 from typing import Any
-
-from sqlalchemy import Connection, select
 
 from genkend.clock import to_text, utc_now_text
 from genkend.errors import UsageError
 from genkend.governance import audit
 from genkend.governance.audit import AuditEvent
 from genkend.governance.authorisations import GALLERY_SEARCH
-from genkend.store.schema import authorisations
+from genkend.store import Connection
+from genkend.store import authorisations as stored_authorisations
 
 SEARCHES = ("search.gallery", "search.case")
 CLOSING = ("identified", "rejected", "disputed", "inconclusive")
@@ -89,7 +88,7 @@ def _moment(value: str, day_edge: time) -> datetime:
 
 
 def check_searches(conn: Connection) -> SearchCheck:
-    granted = {row.id: row for row in conn.execute(select(authorisations))}
+    granted = stored_authorisations.every(conn)
     stopped = _stopped_authorisations(conn)
     checked = erased = 0
     problems: list[SearchProblem] = []
@@ -177,12 +176,7 @@ def usage(conn: Connection, within: Period, scope: audit.Scope | None = None) ->
     """The usage report of ``within``, from the audit log (see the module docstring),
     of the events ``scope`` covers (None: every event, for auditors)."""
     chosen = [e for e in audit.events(conn, scope=scope) if within.start <= e.at <= within.end]
-    refs = {
-        row.id: row
-        for row in conn.execute(
-            select(authorisations.c.id, authorisations.c.authority, authorisations.c.reference)
-        )
-    }
+    refs = stored_authorisations.every(conn)
     searches = [_search(e, refs) for e in chosen if e.action in SEARCHES]
     closings = [_closing(e) for e in chosen if e.action in ("review.decide", "review.resolve")]
     closed = [c for c in closings if c["status"] in CLOSING]
@@ -299,115 +293,3 @@ def _erasure(event: AuditEvent) -> dict[str, Any]:
         "audit_details_erased": len(erased) if isinstance(erased, list) else None,
         "detail": d,
     }
-
-
-# ---------------------------------------------------------------- HTML
-
-
-_STYLE = (
-    "body{font-family:sans-serif;margin:2em;color:#222}"
-    "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
-    "th,td{border:1px solid #bbb;padding:0.25em 0.5em;text-align:left;vertical-align:top}"
-    "th{background:#eee}.bad{color:#a00;font-weight:bold}"
-)
-SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
-        "Biometric searches by case, purpose and authorisation",
-        "search_summary",
-        (
-            "case",
-            "kind",
-            "purpose",
-            "legal_basis",
-            "authorisation_id",
-            "searches",
-            "with_candidates",
-            "candidates",
-        ),
-    ),
-    (
-        "Biometric searches",
-        "searches",
-        (
-            "seq",
-            "at",
-            "actor",
-            "case",
-            "kind",
-            "purpose",
-            "legal_basis",
-            "authorisation_id",
-            "authority",
-            "authorisation_reference",
-            "reference",
-            "started_at",
-            "ended_at",
-            "probe_sha256",
-            "candidates",
-        ),
-    ),
-    (
-        "Refused searches",
-        "refused_searches",
-        ("seq", "at", "actor", "case", "kind", "purpose", "legal_basis", "reason"),
-    ),
-    (
-        "Identifications",
-        "identifications",
-        ("seq", "at", "case", "candidate", "identity", "search_seq", "reviewers", "supervisor"),
-    ),
-    ("Access denials", "denials", ("seq", "at", "actor", "subject", "action", "reason")),
-    (
-        "Exports",
-        "exports",
-        ("seq", "at", "actor", "case", "kind", "purpose", "legal_basis", "file", "sha256"),
-    ),
-    (
-        "Retention erasures",
-        "erasures",
-        ("seq", "at", "actor", "action", "reason", "audit_details_erased"),
-    ),
-)
-
-
-def render_html(report: dict[str, Any]) -> str:
-    """The report as one self-contained HTML page; every value is escaped."""
-    span = f"{report['period']['from']} to {report['period']['to']}"
-    chain = report["audit_chain"]
-    verdict = (
-        escape(f"intact, head {chain['head_seq']}:{chain['head']}")
-        if chain["ok"]
-        else '<span class="bad">BROKEN: run genkend audit verify</span>'
-    )
-    outcomes = ", ".join(f"{k}: {v}" for k, v in sorted(report["review_outcomes"].items()))
-    parts = [
-        f"<h1>genkend usage report</h1><p>Period {escape(span)}; generated "
-        f"{escape(report['generated_at'])}. Audit chain {verdict}."
-        f"</p><p>Review outcomes in the period: {escape(outcomes or 'none')}.</p>"
-    ]
-    for title, key, columns in SECTIONS:
-        parts.append(_table(title, columns, report[key]))
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>genkend usage report {escape(span)}</title><style>{_STYLE}</style></head>"
-        f"<body>{''.join(parts)}</body></html>\n"
-    )
-
-
-def _table(title: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
-    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(cell_text(row.get(c)))}</td>" for c in columns) + "</tr>"
-        for row in rows
-    )
-    return f"<h2>{escape(title)} ({len(rows)})</h2>" + (
-        f"<table><tr>{head}</tr>{body}</table>" if rows else "<p>None.</p>"
-    )
-
-
-def cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
