@@ -19,7 +19,7 @@ from typing import Any
 
 from genkend import cases, face_catalog, grouping
 from genkend.cluster import ClusterParams
-from genkend.errors import UsageError
+from genkend.errors import SettingsError, UsageError
 from genkend.faces.pipeline import backend_for
 from genkend.governance import audit
 from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS, require_purpose
@@ -27,6 +27,7 @@ from genkend.hashes import digests as hashing
 from genkend.ingest import face_options
 from genkend.services.registry import service
 from genkend.services.session import Session
+from genkend.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,21 @@ def export(
 def cluster(session: Session, case_id: str, rebuild: bool = False) -> dict[str, Any]:
     """Group the case's unclustered faces into presumed persons (incremental); with
     ``rebuild`` the unconfirmed clusters are made again. Returns the run's summary."""
-    params = ClusterParams()  # thresholds chosen by measurement: see genkend.cluster
+    params = _cluster_params(session.settings)
     backend = backend_for(face_options(session.settings)).name
     with session.store.begin() as conn:
         return grouping.cluster_case(conn, session.actor, case_id, backend, params, rebuild)
+
+
+def _cluster_params(settings: Settings) -> ClusterParams:
+    """The clustering thresholds of the settings ``cluster_*`` (defaults measured for the
+    default face backend: see ``genkend.cluster.params``)."""
+    try:
+        return ClusterParams(
+            max_distance=settings.cluster_max_distance,
+            max_mean_distance=settings.cluster_max_mean_distance,
+            max_diameter=settings.cluster_max_diameter,
+            neighbours=settings.cluster_neighbours,
+        )
+    except ValueError as exc:
+        raise SettingsError(f"cluster settings: {exc}") from None
