@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genkend import cases, face_catalog, grouping
+from genkend import cases, grouping
 from genkend.cluster import ClusterParams
 from genkend.errors import SettingsError, UsageError
+from genkend.faces import catalog as face_catalog
 from genkend.faces.pipeline import backend_for
 from genkend.governance import audit
 from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS, require_purpose
@@ -28,6 +29,7 @@ from genkend.ingest import face_options
 from genkend.services.registry import service
 from genkend.services.session import Session
 from genkend.settings import Settings
+from genkend.store import faces as stored_faces
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def export(
     require_purpose(purpose, legal_basis, "an export of biometric data")
     with session.store.begin() as conn:
         cases.get(conn, case_id)
-        known = face_catalog.backends(conn, case_id)
+        known = stored_faces.backends(conn, case_id)
         chosen = backend or (known[0] if known else None)
         if chosen is None:
             raise UsageError(f"case {case_id} has no faces to export")
