@@ -5,6 +5,7 @@ and every step is audited."""
 from __future__ import annotations
 
 import io
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from genkend.cluster import ClusterParams
 from genkend.faces.fake import FakeFaceBackend
+from genkend.settings import Settings
 
 FAKE = FakeFaceBackend()
 
@@ -94,6 +97,24 @@ def test_clusters_corrections_and_rebuild(cli: Any, case: str) -> None:
     event = next(e for e in cli("audit", "show", "--action", "faces.cluster", "--json").json())
     assert event["detail"]["backend"].startswith("fake:")
     assert event["detail"]["params"] and event["detail"]["algorithm"]
+
+
+def test_cluster_thresholds_are_settings(
+    cli: Any, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    defaults = {f"cluster_{k}": v for k, v in asdict(ClusterParams()).items()}
+    assert {k: getattr(Settings(), k) for k in defaults} == defaults
+    monkeypatch.setenv("GENKEND_CLUSTER_MAX_DISTANCE", "0.01")
+    monkeypatch.setenv("GENKEND_CLUSTER_MAX_MEAN_DISTANCE", "0.02")
+    monkeypatch.setenv("GENKEND_CLUSTER_MAX_DIAMETER", "0.03")
+    summary = cli("faces", "cluster", "--case", case, "--json").json()
+    assert summary["params"]["max_distance"] == 0.01
+    assert summary["params"]["neighbours"] == ClusterParams().neighbours
+    rows = {r["name"]: r for r in cli("settings", "--json").json()["settings"]}
+    assert rows["cluster_max_diameter"]["origin"] == "env"
+    monkeypatch.setenv("GENKEND_CLUSTER_MAX_DIAMETER", "0.001")
+    refused = cli("faces", "cluster", "--case", case)
+    assert refused.code != 0 and "cluster settings" in refused.err
 
 
 def test_incremental_clustering_keeps_numbers(cli: Any, case: str, evidence: Path) -> None:

@@ -6,7 +6,8 @@ backend each; searches compare only faces of the probe's backend. Faces enter th
 gallery by enrolment from image files or by promoting a case cluster.
 
 Invariant: every change to the gallery, and every listing of it, is written with its
-audit event in one transaction; the gallery's version (``version``) changes with every
+audit event on the caller's connection, in the transaction of the use case
+(``services.gallery``) that owns it; the gallery's version (``version``) changes with every
 added face, so a search records exactly which gallery it ran against.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select
 
@@ -22,15 +23,25 @@ from genkend.clock import utc_now_text
 from genkend.errors import MediaError, NotFound, UsageError
 from genkend.faces.pipeline import FaceOptions, faces_in_file, largest
 from genkend.governance import audit
-from genkend.governance.access import require_purpose
 from genkend.hashes import digests as hashing
 from genkend.hashes.analysis import IMAGE_READ_LIMIT
 from genkend.media.named_files import read_whole
 from genkend.store.schema import clusters, faces, gallery_faces, gallery_identities
-from genkend.workspace import Workspace
+
+if TYPE_CHECKING:
+    from genkend.faces.pipeline import FoundFace
+    from genkend.records import Actor
 
 STATUSES = ("identified", "unidentified_series")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Faces read from image files before enrolment: (source, sha256, backend, face)."""
+
+    ready: list[tuple[str, str, str, FoundFace]]
+    failed: dict[str, str]
 
 
 @dataclass
@@ -49,27 +60,23 @@ class Enrolment:
         }
 
 
-def enroll(
-    ws: Workspace,
-    options: FaceOptions,
-    label: str,
-    images: list[Path],
-    status: str = "unidentified_series",
-    provenance: str = "",
-    notes: str = "",
-) -> Enrolment:
-    """Enrol the largest face of each image under ``label`` (created if new).
+def check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise UsageError(f"status must be one of {', '.join(STATUSES)}")
+
+
+def prepare(images: list[Path], options: FaceOptions, max_pixels: int) -> Prepared:
+    """The largest face of each image, ready to enrol, and the images that failed.
 
     An image without a face, or that cannot be read, is reported in ``failed`` and the
     others are enrolled.
     """
-    if status not in STATUSES:
-        raise UsageError(f"status must be one of {', '.join(STATUSES)}")
-    prepared, failed = [], {}
+    ready: list[tuple[str, str, str, FoundFace]] = []
+    failed: dict[str, str] = {}
     for path in images:
         try:
             data = read_whole(path, IMAGE_READ_LIMIT)
-            backend, found = faces_in_file(data, options, ws.settings.max_pixels)
+            backend, found = faces_in_file(data, options, max_pixels)
         except (OSError, MediaError) as exc:
             failed[str(path)] = getattr(exc, "strerror", None) or str(exc)
             continue
@@ -77,121 +84,121 @@ def enroll(
         if face is None:
             failed[str(path)] = "no face found"
             continue
-        prepared.append((str(path), hashing.digest_bytes(data).sha256, backend.name, face))
-    with ws.store.begin() as conn:
-        identity_id = _identity(conn, ws, label, status, provenance, notes)
-        rows = [
-            {
-                "identity_id": identity_id,
-                "backend": backend_name,
-                "embedding": face.embedding,
-                "source": source,
-                "source_sha256": sha,
-                "quality": face.quality,
-                "thumbnail": face.thumbnail,
-                "created_at": utc_now_text(),
-                "created_by": ws.actor.name,
-            }
-            for source, sha, backend_name, face in prepared
-        ]
-        if rows:
-            conn.execute(insert(gallery_faces), rows)
-        audit.record(
-            conn,
-            ws.actor,
-            "gallery.enroll",
-            f"identity:{label}",
-            {
-                "faces": len(rows),
-                "sources": [r["source"] for r in rows],
-                "source_sha256": [r["source_sha256"] for r in rows],
-                "failed": failed,
-            },
-        )
-    return Enrolment(label, identity_id, [p[0] for p in prepared], failed)
+        ready.append((str(path), hashing.digest_bytes(data).sha256, backend.name, face))
+    return Prepared(ready, failed)
 
 
-def import_folder(
-    ws: Workspace, options: FaceOptions, folder: Path, status: str = "unidentified_series"
-) -> list[Enrolment]:
+def enroll(
+    conn: Connection,
+    actor: Actor,
+    label: str,
+    prepared: Prepared,
+    status: str = "unidentified_series",
+    provenance: str = "",
+    notes: str = "",
+) -> Enrolment:
+    """Enrol the ``prepared`` faces under ``label`` (created if new)."""
+    identity_id = _identity(conn, actor, label, status, provenance, notes)
+    rows = [
+        {
+            "identity_id": identity_id,
+            "backend": backend_name,
+            "embedding": face.embedding,
+            "source": source,
+            "source_sha256": sha,
+            "quality": face.quality,
+            "thumbnail": face.thumbnail,
+            "created_at": utc_now_text(),
+            "created_by": actor.name,
+        }
+        for source, sha, backend_name, face in prepared.ready
+    ]
+    if rows:
+        conn.execute(insert(gallery_faces), rows)
+    audit.record(
+        conn,
+        actor,
+        "gallery.enroll",
+        f"identity:{label}",
+        {
+            "faces": len(rows),
+            "sources": [r["source"] for r in rows],
+            "source_sha256": [r["source_sha256"] for r in rows],
+            "failed": prepared.failed,
+        },
+    )
+    return Enrolment(label, identity_id, [p[0] for p in prepared.ready], prepared.failed)
+
+
+def identity_folders(folder: Path) -> list[tuple[str, list[Path]]]:
     """A folder per identity: each subfolder's name is the label, its images the faces."""
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder")
-    return [
-        enroll(
-            ws,
-            options,
-            sub.name,
-            _images(sub),
-            status,
-            provenance=f"imported from {folder.absolute()}",
-        )
-        for sub in sorted(p for p in folder.iterdir() if p.is_dir())
-    ]
+    return [(sub.name, _images(sub)) for sub in sorted(p for p in folder.iterdir() if p.is_dir())]
 
 
 def promote(
-    ws: Workspace, case_id: str, cluster_id: int, label: str, status: str = "unidentified_series"
+    conn: Connection,
+    actor: Actor,
+    case_id: str,
+    cluster_id: int,
+    label: str,
+    status: str = "unidentified_series",
 ) -> int:
     """Copy a case cluster's faces into the gallery under ``label``; returns the face count."""
-    with ws.store.begin() as conn:
-        cluster = conn.execute(
-            select(clusters).where(clusters.c.id == cluster_id, clusters.c.case_id == case_id)
-        ).first()
-        if cluster is None:
-            raise NotFound(f"no cluster {cluster_id} in case {case_id}")
-        members = conn.execute(
-            select(faces).where(faces.c.cluster_id == cluster_id, faces.c.embedding.is_not(None))
-        ).all()
-        if not members:
-            raise UsageError(f"cluster {cluster_id} has no faces with embeddings")
-        identity_id = _identity(
-            conn, ws, label, status, f"promoted from case {case_id} cluster {cluster_id}", ""
-        )
-        conn.execute(
-            insert(gallery_faces),
-            [
-                {
-                    "identity_id": identity_id,
-                    "backend": f.backend,
-                    "embedding": f.embedding,
-                    "source": f"case:{case_id}/face:{f.id}",
-                    "source_sha256": None,
-                    "quality": f.quality,
-                    "thumbnail": f.thumbnail,
-                    "created_at": utc_now_text(),
-                    "created_by": ws.actor.name,
-                }
-                for f in members
-            ],
-        )
-        audit.record(
-            conn,
-            ws.actor,
-            "gallery.promote",
-            f"identity:{label}",
-            {"case": case_id, "cluster": cluster_id, "faces": [f.id for f in members]},
-        )
-        return len(members)
+    cluster = conn.execute(
+        select(clusters).where(clusters.c.id == cluster_id, clusters.c.case_id == case_id)
+    ).first()
+    if cluster is None:
+        raise NotFound(f"no cluster {cluster_id} in case {case_id}")
+    members = conn.execute(
+        select(faces).where(faces.c.cluster_id == cluster_id, faces.c.embedding.is_not(None))
+    ).all()
+    if not members:
+        raise UsageError(f"cluster {cluster_id} has no faces with embeddings")
+    identity_id = _identity(
+        conn, actor, label, status, f"promoted from case {case_id} cluster {cluster_id}", ""
+    )
+    conn.execute(
+        insert(gallery_faces),
+        [
+            {
+                "identity_id": identity_id,
+                "backend": f.backend,
+                "embedding": f.embedding,
+                "source": f"case:{case_id}/face:{f.id}",
+                "source_sha256": None,
+                "quality": f.quality,
+                "thumbnail": f.thumbnail,
+                "created_at": utc_now_text(),
+                "created_by": actor.name,
+            }
+            for f in members
+        ],
+    )
+    audit.record(
+        conn,
+        actor,
+        "gallery.promote",
+        f"identity:{label}",
+        {"case": case_id, "cluster": cluster_id, "faces": [f.id for f in members]},
+    )
+    return len(members)
 
 
-def consult(ws: Workspace, case_id: str, purpose: str, legal_basis: str) -> list[dict[str, Any]]:
+def consult(
+    conn: Connection, actor: Actor, case_id: str, purpose: str, legal_basis: str
+) -> list[dict[str, Any]]:
     """The identities, read on behalf of ``case_id`` with a purpose and a legal basis: the
     gallery names identified victims, so reading it is a consultation, audited (LED Art. 25)."""
-    require_purpose(purpose, legal_basis, "reading the gallery")
-    with ws.store.begin() as conn:
-        found = list_identities(conn)
-        audit.record(
-            conn,
-            ws.actor,
-            "gallery.list",
-            f"case:{case_id}",
-            {
-                "purpose": purpose,
-                "legal_basis": legal_basis,
-                "identities": [i["id"] for i in found],
-            },
-        )
+    found = list_identities(conn)
+    audit.record(
+        conn,
+        actor,
+        "gallery.list",
+        f"case:{case_id}",
+        {"purpose": purpose, "legal_basis": legal_basis, "identities": [i["id"] for i in found]},
+    )
     return found
 
 
@@ -216,7 +223,7 @@ def version(conn: Connection, backend: str) -> str:
 
 
 def _identity(
-    conn: Connection, ws: Workspace, label: str, status: str, provenance: str, notes: str
+    conn: Connection, actor: Actor, label: str, status: str, provenance: str, notes: str
 ) -> int:
     if not label.strip():
         raise UsageError("a gallery identity needs a label")
@@ -234,14 +241,14 @@ def _identity(
                 provenance=provenance,
                 notes=notes,
                 created_at=utc_now_text(),
-                created_by=ws.actor.name,
+                created_by=actor.name,
             )
             .returning(gallery_identities.c.id)
         ).scalar_one()
     )
     audit.record(
         conn,
-        ws.actor,
+        actor,
         "gallery.identity.create",
         f"identity:{label}",
         {"status": status, "provenance": provenance},

@@ -7,15 +7,17 @@ never renumbered, and confirmed (named) clusters gain no face by distance. With
 Corrections (merge, split, name) are stored as must-link / cannot-link constraints
 between faces, which every later run obeys, so they survive re-clustering.
 
-Invariant: every run and every correction is one transaction with its audit event,
-which records the algorithm, its thresholds and the face model (clustering links
-material within a case; it identifies no one).
+Invariant: every run and every correction is written with its audit event on the
+caller's connection, so the use case (``services.faces``, ``services.clusters``) that
+owns the transaction commits both or neither; the event records the algorithm, its
+thresholds and the face model (clustering links material within a case; it identifies
+no one).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import Connection, delete, insert, select, update
@@ -26,41 +28,47 @@ from genkend.cluster import ClusterParams, Constraints, assign
 from genkend.errors import NotFound, UsageError
 from genkend.governance import audit
 from genkend.store.schema import cluster_constraints, clusters, faces
-from genkend.workspace import Workspace
+
+if TYPE_CHECKING:
+    from genkend.records import Actor
 
 ALGORITHM = "average linkage with evidence margin and diameter cap (genkend.cluster)"
 
 
 def cluster_case(
-    ws: Workspace, case_id: str, backend: str, params: ClusterParams, rebuild: bool = False
+    conn: Connection,
+    actor: Actor,
+    case_id: str,
+    backend: str,
+    params: ClusterParams,
+    rebuild: bool = False,
 ) -> dict[str, Any]:
-    with ws.store.begin() as conn:
-        cases.get(conn, case_id)
-        if rebuild:
-            _dissolve_unconfirmed(conn, case_id)
-        rows = conn.execute(
-            select(faces.c.id, faces.c.embedding, faces.c.cluster_id)
-            .where(
-                faces.c.case_id == case_id,
-                faces.c.backend == backend,
-                faces.c.embedding.is_not(None),
-            )
-            .order_by(faces.c.id)
-        ).all()
-        existing = [r for r in rows if r.cluster_id is not None]
-        new = [r for r in rows if r.cluster_id is None]
-        created = _assign_new(conn, case_id, existing, new, params) if new else 0
-        summary = {
-            "case": case_id,
-            "algorithm": ALGORITHM,
-            "params": asdict(params),
-            "backend": backend,
-            "faces": len(rows),
-            "new_faces": len(new),
-            "new_clusters": created,
-            "rebuild": rebuild,
-        }
-        audit.record(conn, ws.actor, "faces.cluster", f"case:{case_id}", summary)
+    cases.get(conn, case_id)
+    if rebuild:
+        _dissolve_unconfirmed(conn, case_id)
+    rows = conn.execute(
+        select(faces.c.id, faces.c.embedding, faces.c.cluster_id)
+        .where(
+            faces.c.case_id == case_id,
+            faces.c.backend == backend,
+            faces.c.embedding.is_not(None),
+        )
+        .order_by(faces.c.id)
+    ).all()
+    existing = [r for r in rows if r.cluster_id is not None]
+    new = [r for r in rows if r.cluster_id is None]
+    created = _assign_new(conn, case_id, existing, new, params) if new else 0
+    summary = {
+        "case": case_id,
+        "algorithm": ALGORITHM,
+        "params": asdict(params),
+        "backend": backend,
+        "faces": len(rows),
+        "new_faces": len(new),
+        "new_clusters": created,
+        "rebuild": rebuild,
+    }
+    audit.record(conn, actor, "faces.cluster", f"case:{case_id}", summary)
     return summary
 
 
@@ -141,71 +149,70 @@ def list_clusters(conn: Connection, case_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def merge(ws: Workspace, case_id: str, keep: int, other: int) -> None:
+def merge(conn: Connection, actor: Actor, case_id: str, keep: int, other: int) -> None:
     """One person: ``other``'s faces move into ``keep``; must-links record the decision."""
     if keep == other:
         raise UsageError("a cluster cannot be merged with itself")
-    with ws.store.begin() as conn:
-        kept, gone = _members(conn, case_id, keep), _members(conn, case_id, other)
-        if not kept or not gone:
-            raise UsageError("both clusters must have faces to be merged")
-        _constrain(conn, ws, case_id, "must", [(kept[0], face) for face in gone])
-        conn.execute(update(faces).where(faces.c.cluster_id == other).values(cluster_id=keep))
-        conn.execute(delete(clusters).where(clusters.c.id == other))
-        _touch(conn, keep)
-        audit.record(
-            conn,
-            ws.actor,
-            "cluster.merge",
-            f"case:{case_id}",
-            {"into": keep, "merged": other, "faces": gone},
-        )
+    kept, gone = _members(conn, case_id, keep), _members(conn, case_id, other)
+    if not kept or not gone:
+        raise UsageError("both clusters must have faces to be merged")
+    _constrain(conn, actor, case_id, "must", [(kept[0], face) for face in gone])
+    conn.execute(update(faces).where(faces.c.cluster_id == other).values(cluster_id=keep))
+    conn.execute(delete(clusters).where(clusters.c.id == other))
+    _touch(conn, keep)
+    audit.record(
+        conn,
+        actor,
+        "cluster.merge",
+        f"case:{case_id}",
+        {"into": keep, "merged": other, "faces": gone},
+    )
 
 
-def split(ws: Workspace, case_id: str, cluster_id: int, face_ids: list[int]) -> int:
+def split(
+    conn: Connection, actor: Actor, case_id: str, cluster_id: int, face_ids: list[int]
+) -> int:
     """Not the same person: ``face_ids`` leave into a new cluster; cannot-links record it."""
-    with ws.store.begin() as conn:
-        members = _members(conn, case_id, cluster_id)
-        moving = sorted(set(face_ids))
-        if not moving or not set(moving) < set(members):
-            raise UsageError("split takes some, not all, of the cluster's own face ids")
-        staying = [f for f in members if f not in moving]
-        _constrain(conn, ws, case_id, "cannot", [(a, b) for a in moving for b in staying])
-        _constrain(conn, ws, case_id, "must", [(moving[0], f) for f in moving[1:]])
-        new_id = _new_cluster(conn, case_id)
-        conn.execute(update(faces).where(faces.c.id.in_(moving)).values(cluster_id=new_id))
-        _touch(conn, cluster_id)
-        audit.record(
-            conn,
-            ws.actor,
-            "cluster.split",
-            f"case:{case_id}",
-            {"from": cluster_id, "new": new_id, "faces": moving},
-        )
-        return new_id
+    members = _members(conn, case_id, cluster_id)
+    moving = sorted(set(face_ids))
+    if not moving or not set(moving) < set(members):
+        raise UsageError("split takes some, not all, of the cluster's own face ids")
+    staying = [f for f in members if f not in moving]
+    _constrain(conn, actor, case_id, "cannot", [(a, b) for a in moving for b in staying])
+    _constrain(conn, actor, case_id, "must", [(moving[0], f) for f in moving[1:]])
+    new_id = _new_cluster(conn, case_id)
+    conn.execute(update(faces).where(faces.c.id.in_(moving)).values(cluster_id=new_id))
+    _touch(conn, cluster_id)
+    audit.record(
+        conn,
+        actor,
+        "cluster.split",
+        f"case:{case_id}",
+        {"from": cluster_id, "new": new_id, "faces": moving},
+    )
+    return new_id
 
 
-def name(ws: Workspace, case_id: str, cluster_id: int, label: str) -> None:
+def name(conn: Connection, actor: Actor, case_id: str, cluster_id: int, label: str) -> None:
     """Name a cluster; a named cluster is confirmed and gains faces only by a person."""
     if not label.strip():
         raise UsageError("a cluster name cannot be empty")
-    with ws.store.begin() as conn:
-        members = _members(conn, case_id, cluster_id)
-        if not members:
-            raise UsageError(f"cluster {cluster_id} has no faces")
-        _constrain(conn, ws, case_id, "must", [(members[0], f) for f in members[1:]])
-        conn.execute(
-            update(clusters)
-            .where(clusters.c.id == cluster_id)
-            .values(label=label.strip(), confirmed=True, updated_at=utc_now_text())
-        )
-        audit.record(
-            conn,
-            ws.actor,
-            "cluster.name",
-            f"case:{case_id}",
-            {"cluster": cluster_id, "label": label.strip(), "faces": members},
-        )
+    members = _members(conn, case_id, cluster_id)
+    if not members:
+        raise UsageError(f"cluster {cluster_id} has no faces")
+    _constrain(conn, actor, case_id, "must", [(members[0], f) for f in members[1:]])
+    conn.execute(
+        update(clusters)
+        .where(clusters.c.id == cluster_id)
+        .values(label=label.strip(), confirmed=True, updated_at=utc_now_text())
+    )
+    audit.record(
+        conn,
+        actor,
+        "cluster.name",
+        f"case:{case_id}",
+        {"cluster": cluster_id, "label": label.strip(), "faces": members},
+    )
 
 
 def _new_cluster(conn: Connection, case_id: str) -> int:
@@ -233,7 +240,7 @@ def _members(conn: Connection, case_id: str, cluster_id: int) -> list[int]:
 
 
 def _constrain(
-    conn: Connection, ws: Workspace, case_id: str, kind: str, pairs: list[tuple[int, int]]
+    conn: Connection, actor: Actor, case_id: str, kind: str, pairs: list[tuple[int, int]]
 ) -> None:
     if pairs:
         now = utc_now_text()
@@ -246,7 +253,7 @@ def _constrain(
                     "face_a": a,
                     "face_b": b,
                     "created_at": now,
-                    "created_by": ws.actor.name,
+                    "created_by": actor.name,
                 }
                 for a, b in pairs
             ],

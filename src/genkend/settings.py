@@ -62,6 +62,22 @@ class Settings:
         "Largest face distance a 1:N face search returns, unless 'search face "
         "--max-distance' says otherwise.",
     )
+    cluster_max_distance: float = _setting(
+        0.35,
+        "Clustering: largest distance at which two single faces join one presumed person "
+        "(measured for the default backend's space, dlib-resnet-v1+mirror+unit; other "
+        "face spaces need their own; see genkend.cluster).",
+    )
+    cluster_max_mean_distance: float = _setting(
+        0.37,
+        "Clustering: largest mean distance between two clusters backed by many face pairs.",
+    )
+    cluster_max_diameter: float = _setting(
+        0.5, "Clustering: largest distance between any two faces of one cluster."
+    )
+    cluster_neighbours: int = _setting(
+        64, "Clustering: nearest faces looked up per face to find clusters worth comparing."
+    )
     face_backend: str = _setting(
         "dlib", "Face backend: dlib (default), onnx (agency-supplied models), or a plug-in."
     )

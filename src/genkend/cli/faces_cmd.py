@@ -7,14 +7,10 @@ from typing import Annotated
 
 import typer
 
-from genkend import cases, face_catalog, grouping
 from genkend.cli.context import console, ctx_of, print_json, print_table
-from genkend.cluster import ClusterParams
 from genkend.errors import UsageError
-from genkend.faces.pipeline import backend_for, face_options
-from genkend.governance import audit
-from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS, require_purpose
-from genkend.hashes import digests as hashing
+from genkend.services import clusters as cluster_service
+from genkend.services import faces as face_service
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 CaseOption = Annotated[str, typer.Option("--case", help="The case.")]
@@ -31,10 +27,7 @@ def register(app: typer.Typer) -> None:
     @faces.command("list")
     def list_(ctx: typer.Context, case: CaseOption, as_json: JsonFlag = False) -> None:
         """Every face: id, media, location, box, score, quality, cluster."""
-        ctx_of(ctx).need("faces list", CONTENT_ROLES, case)
-        with ctx_of(ctx).workspace().store.read() as conn:
-            cases.get(conn, case)
-            found = list(face_catalog.list_faces(conn, case))
+        found = face_service.list_faces(ctx_of(ctx).session(), case)
         if as_json:
             print_json(found)
             return
@@ -70,34 +63,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Export face ids, media ids, locations, boxes and embeddings as NumPy arrays."""
-        ctx_of(ctx).need("faces export", INVESTIGATORS, case)
-        ws = ctx_of(ctx).workspace()
-        require_purpose(purpose, legal_basis, "an export of biometric data")
-        with ws.store.read() as conn:
-            cases.get(conn, case)
-            known = face_catalog.backends(conn, case)
-            chosen = backend or (known[0] if known else None)
-            if chosen is None:
-                raise UsageError(f"case {case} has no faces to export")
-            count = face_catalog.export_npz(conn, case, chosen, output)
-        with output.open("rb") as written:
-            digest = hashing.digest(written).sha256
-        with ws.store.begin() as conn:
-            audit.record(
-                conn,
-                ws.actor,
-                "export.faces",
-                f"case:{case}",
-                {
-                    "file": str(output.absolute()),
-                    "sha256": digest,
-                    "faces": count,
-                    "backend": chosen,
-                    "purpose": purpose,
-                    "legal_basis": legal_basis,
-                },
-            )
-        console.print(f"wrote {count} faces of case {case} to {output} (sha256 {digest})")
+        done = face_service.export(
+            ctx_of(ctx).session(), case, output, purpose, legal_basis, backend
+        )
+        console.print(f"wrote {done.faces} faces of case {case} to {output} (sha256 {done.sha256})")
 
     @faces.command("cluster")
     def cluster(
@@ -109,11 +78,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Group the case's unclustered faces into presumed persons (incremental)."""
-        ctx_of(ctx).need("faces cluster", INVESTIGATORS, case)
-        ws = ctx_of(ctx).workspace()
-        params = ClusterParams()  # thresholds chosen by measurement: see genkend.cluster
-        backend = backend_for(face_options(ws.settings)).name
-        summary = grouping.cluster_case(ws, case, backend, params, rebuild)
+        summary = face_service.cluster(ctx_of(ctx).session(), case, rebuild)
         if as_json:
             print_json(summary)
         else:
@@ -125,9 +90,7 @@ def register(app: typer.Typer) -> None:
     @clusters.command("list")
     def clusters_list(ctx: typer.Context, case: CaseOption, as_json: JsonFlag = False) -> None:
         """One entry per cluster: id, label, size and its face ids."""
-        ctx_of(ctx).need("clusters list", CONTENT_ROLES, case)
-        with ctx_of(ctx).workspace().store.read() as conn:
-            found = grouping.list_clusters(conn, case)
+        found = cluster_service.list_clusters(ctx_of(ctx).session(), case)
         if as_json:
             print_json(found)
             return
@@ -154,8 +117,7 @@ def register(app: typer.Typer) -> None:
         other: Annotated[int, typer.Argument(help="The cluster merged into it.")],
     ) -> None:
         """The two clusters are one person."""
-        ctx_of(ctx).need("clusters merge", INVESTIGATORS, case)
-        grouping.merge(ctx_of(ctx).workspace(), case, keep, other)
+        cluster_service.merge(ctx_of(ctx).session(), case, keep, other)
         console.print(f"merged cluster {other} into {keep}")
 
     @clusters.command("split")
@@ -169,12 +131,11 @@ def register(app: typer.Typer) -> None:
         ],
     ) -> None:
         """These faces are not the same person as the rest of the cluster."""
-        ctx_of(ctx).need("clusters split", INVESTIGATORS, case)
         try:
             ids = [int(x) for x in faces_.split(",") if x.strip()]
         except ValueError:
             raise UsageError("--faces takes comma-separated face ids") from None
-        new_id = grouping.split(ctx_of(ctx).workspace(), case, cluster_id, ids)
+        new_id = cluster_service.split(ctx_of(ctx).session(), case, cluster_id, ids)
         console.print(f"faces {ids} moved from cluster {cluster_id} to new cluster {new_id}")
 
     @clusters.command("name")
@@ -185,6 +146,5 @@ def register(app: typer.Typer) -> None:
         label: Annotated[str, typer.Argument(help="The name, e.g. 'Child A'.")],
     ) -> None:
         """Name and confirm a cluster."""
-        ctx_of(ctx).need("clusters name", INVESTIGATORS, case)
-        grouping.name(ctx_of(ctx).workspace(), case, cluster_id, label)
+        cluster_service.name(ctx_of(ctx).session(), case, cluster_id, label)
         console.print(f"cluster {cluster_id} is now {label!r} (confirmed)")

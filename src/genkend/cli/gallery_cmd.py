@@ -7,10 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from genkend import gallery
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
-from genkend.faces.pipeline import face_options
-from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS, SUPERVISORS
+from genkend.services import gallery
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 StatusOption = Annotated[str, typer.Option("--status", help="identified or unidentified_series.")]
@@ -35,11 +33,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Enrol the largest face of each photo under an identity."""
-        ctx_of(ctx).need("gallery enroll", INVESTIGATORS | SUPERVISORS)
-        ws = ctx_of(ctx).workspace()
-        done = gallery.enroll(
-            ws, face_options(ws.settings), identity, images, status, provenance, notes
-        )
+        session = ctx_of(ctx).session()
+        done = gallery.enroll(session, identity, images, status, provenance, notes)
         _report([done.as_dict()], as_json)
 
     @group.command("import")
@@ -50,9 +45,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Enrol every identity of a folder (subfolder name = label)."""
-        ctx_of(ctx).need("gallery import", INVESTIGATORS | SUPERVISORS)
-        ws = ctx_of(ctx).workspace()
-        done = gallery.import_folder(ws, face_options(ws.settings), folder, status)
+        done = gallery.import_folder(ctx_of(ctx).session(), folder, status)
         _report([d.as_dict() for d in done], as_json)
 
     @group.command("list")
@@ -64,8 +57,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Every gallery identity with its status and face count (audited)."""
-        ctx_of(ctx).need("gallery list", CONTENT_ROLES, case)
-        found = gallery.consult(ctx_of(ctx).workspace(), case, purpose, legal_basis)
+        found = gallery.consult(ctx_of(ctx).session(), case, purpose, legal_basis)
         if as_json:
             print_json(found)
             return
@@ -84,8 +76,7 @@ def register(app: typer.Typer) -> None:
         status: StatusOption = "unidentified_series",
     ) -> None:
         """Add a case cluster's faces to the gallery as an identity."""
-        ctx_of(ctx).need("gallery promote", INVESTIGATORS, case)
-        count = gallery.promote(ctx_of(ctx).workspace(), case, cluster, identity, status)
+        count = gallery.promote(ctx_of(ctx).session(), case, cluster, identity, status)
         console.print(f"promoted {count} faces of cluster {cluster} to identity {identity!r}")
 
 

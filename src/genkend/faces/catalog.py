@@ -1,4 +1,5 @@
-"""Reading a case's faces: the listing for review tools and the analysts' NumPy export.
+"""A case's faces as shown: the listing for review tools and the analysts' NumPy export
+(the rows come from ``store.faces``).
 
 Invariant: an export is written completely or not at all (a temporary file renamed
 into place) and holds embeddings of one backend only, named in the file.
@@ -9,17 +10,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Connection, func, select
 
-from genkend.store.schema import evidence_sources, faces, media_locations
+from genkend.store import faces as stored_faces
+
+if TYPE_CHECKING:
+    from genkend.store import Connection
 
 
 def list_faces(conn: Connection, case_id: str) -> Iterator[dict[str, Any]]:
-    first_location = _first_locations(conn, case_id)
-    for row in conn.execute(select(faces).where(faces.c.case_id == case_id).order_by(faces.c.id)):
+    first_location = stored_faces.first_locations(conn, case_id)
+    for row in stored_faces.rows(conn, case_id):
         yield {
             "id": row.id,
             "media_id": row.media_id,
@@ -34,35 +37,10 @@ def list_faces(conn: Connection, case_id: str) -> Iterator[dict[str, Any]]:
         }
 
 
-def backends(conn: Connection, case_id: str) -> list[str]:
-    return list(
-        conn.execute(
-            select(faces.c.backend)
-            .where(faces.c.case_id == case_id)
-            .group_by(faces.c.backend)
-            .order_by(func.count().desc())
-        ).scalars()
-    )
-
-
 def export_npz(conn: Connection, case_id: str, backend: str, output: Path) -> int:
     """Write face_ids, media_ids, paths, boxes, embeddings and backend; returns the count."""
-    first_location = _first_locations(conn, case_id)
-    rows = conn.execute(
-        select(
-            faces.c.id,
-            faces.c.media_id,
-            faces.c.x1,
-            faces.c.y1,
-            faces.c.x2,
-            faces.c.y2,
-            faces.c.embedding,
-        )
-        .where(
-            faces.c.case_id == case_id, faces.c.backend == backend, faces.c.embedding.is_not(None)
-        )
-        .order_by(faces.c.id)
-    ).all()
+    first_location = stored_faces.first_locations(conn, case_id)
+    rows = stored_faces.embedded(conn, case_id, backend)
     dim = len(np.frombuffer(rows[0].embedding, dtype=np.float32)) if rows else 0
     partial = output.with_name(output.name + ".partial.npz")
     np.savez(
@@ -78,14 +56,3 @@ def export_npz(conn: Connection, case_id: str, backend: str, output: Path) -> in
     )
     partial.replace(output)
     return len(rows)
-
-
-def _first_locations(conn: Connection, case_id: str) -> dict[int, str]:
-    query = (
-        select(media_locations.c.media_id, evidence_sources.c.source_id, media_locations.c.location)
-        .join(evidence_sources, evidence_sources.c.id == media_locations.c.source_pk)
-        .where(evidence_sources.c.case_id == case_id, media_locations.c.media_id.is_not(None))
-        .order_by(media_locations.c.id.desc())
-    )
-    # descending, so the earliest location of each media item is written last and kept
-    return {r.media_id: f"{r.source_id}:{r.location}" for r in conn.execute(query)}

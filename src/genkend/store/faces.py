@@ -1,0 +1,67 @@
+"""Faces of a case in the store: their rows, backends and embeddings, and where each
+media item was first found.
+
+Invariant: every query keeps to one case (``faces.case_id``, the evidence sources of
+the case); rows come back in face id order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select
+
+from genkend.store.schema import evidence_sources, faces, media_locations
+
+
+def rows(conn: Connection, case_id: str) -> Iterator[Row[Any]]:
+    """Every face row of the case."""
+    yield from conn.execute(select(faces).where(faces.c.case_id == case_id).order_by(faces.c.id))
+
+
+def backends(conn: Connection, case_id: str) -> list[str]:
+    """The backends that embedded the case's faces, the most common first."""
+    return list(
+        conn.execute(
+            select(faces.c.backend)
+            .where(faces.c.case_id == case_id)
+            .group_by(faces.c.backend)
+            .order_by(func.count().desc())
+        ).scalars()
+    )
+
+
+def embedded(conn: Connection, case_id: str, backend: str) -> list[Any]:
+    """Id, media id, box and embedding of the case's faces embedded by ``backend``."""
+    return list(
+        conn.execute(
+            select(
+                faces.c.id,
+                faces.c.media_id,
+                faces.c.x1,
+                faces.c.y1,
+                faces.c.x2,
+                faces.c.y2,
+                faces.c.embedding,
+            )
+            .where(
+                faces.c.case_id == case_id,
+                faces.c.backend == backend,
+                faces.c.embedding.is_not(None),
+            )
+            .order_by(faces.c.id)
+        ).all()
+    )
+
+
+def first_locations(conn: Connection, case_id: str) -> dict[int, str]:
+    """Media id -> ``source:location`` where the case first found it."""
+    query = (
+        select(media_locations.c.media_id, evidence_sources.c.source_id, media_locations.c.location)
+        .join(evidence_sources, evidence_sources.c.id == media_locations.c.source_pk)
+        .where(evidence_sources.c.case_id == case_id, media_locations.c.media_id.is_not(None))
+        .order_by(media_locations.c.id.desc())
+    )
+    # descending, so the earliest location of each media item is written last and kept
+    return {r.media_id: f"{r.source_id}:{r.location}" for r in conn.execute(query)}
