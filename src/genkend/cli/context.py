@@ -22,9 +22,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from genkend import cases
-from genkend.governance import access
-from genkend.governance.access import Account, Need
 from genkend.services.session import Session
 from genkend.settings import Effective
 from genkend.workspace import Workspace, open_workspace, resolve
@@ -40,35 +37,6 @@ class Context:
         if self._workspace is None:
             self._workspace = open_workspace(self.home, self.flags)
         return self._workspace
-
-    def need(self, action: str, roles: frozenset[str], case: str | None = None) -> Account:
-        """The acting account, if it holds one of ``roles`` (and is a member of ``case``).
-
-        An unknown case is reported as such first; every refusal is audited.
-        """
-        ws = self.workspace()
-        if case is not None:
-            with ws.store.read() as conn:
-                cases.get(conn, case, allow_erased=True)
-        return access.require(ws.store, ws.actor, Need(action, roles, case))
-
-    def oversee(self, action: str, case: str) -> Account:
-        """Oversight records of one case: auditors for every case, supervisors and admins
-        for the cases they are members of."""
-        account = self.need(action, access.OVERSIGHT)
-        if account.roles & access.AUDITORS:
-            with self.workspace().store.read() as conn:
-                cases.get(conn, case, allow_erased=True)
-            return account
-        return self.need(action, access.OVERSIGHT, case)
-
-    def manage_members(self, action: str, case: str) -> Account:
-        """Membership is changed only by a member: the case's creator or a supervisor."""
-        ws = self.workspace()
-        with ws.store.read() as conn:
-            cases.get(conn, case)
-            need = access.membership_need(conn, ws.actor, case, action)
-        return access.require(ws.store, ws.actor, need)
 
     def session(self) -> Session:
         """The local operator acting as the account named by --user (or the OS login)."""
