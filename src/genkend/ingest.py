@@ -26,7 +26,6 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from genkend import cases
 from genkend.analysis import (
     IMAGE_READ_LIMIT,
     Analysis,
@@ -42,7 +41,7 @@ from genkend.errors import MediaError, UsageError
 from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
 from genkend.faces.detection import HOG_OPTIONS
 from genkend.faces.pipeline import FaceOptions
-from genkend.governance import audit
+from genkend.governance import audit, cases
 from genkend.records import MediaItem
 from genkend.settings import Settings
 from genkend.store.schema import evidence_sources

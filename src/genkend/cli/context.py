@@ -22,8 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from genkend import cases
-from genkend.governance import access
+from genkend.governance import access, cases
 from genkend.governance.access import Account, Need
 from genkend.services.session import Session
 from genkend.settings import Effective

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
-from genkend import cases, catalog
+from genkend import catalog
 from genkend.cli.context import console, ctx_of
 from genkend.errors import WorkspaceError
 from genkend.exchange import VicsCase, write_vics
-from genkend.governance import audit
+from genkend.governance import audit, cases
 from genkend.governance.access import INVESTIGATORS, require_purpose
 from genkend.hashes import digests as hashing
 

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from genkend import cases, face_catalog, grouping
+from genkend import face_catalog, grouping
 from genkend.cli.context import console, ctx_of, print_json, print_table
 from genkend.cluster import ClusterParams
 from genkend.errors import UsageError
 from genkend.faces.pipeline import backend_for
-from genkend.governance import audit
+from genkend.governance import audit, cases
 from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS, require_purpose
 from genkend.hashes import digests as hashing
 from genkend.ingest import face_options

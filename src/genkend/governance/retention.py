@@ -54,10 +54,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from genkend import cases
 from genkend.clock import to_text, utc_now
 from genkend.errors import UsageError
-from genkend.governance import audit
+from genkend.governance import audit, cases
 from genkend.records import Actor
 from genkend.settings import Settings
 from genkend.store import Store
