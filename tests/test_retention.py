@@ -14,10 +14,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import Engine, Table, event, func, insert, select, update
 
-from genkend import cases
 from genkend.clock import to_text, utc_now
 from genkend.faces.fake import FakeFaceBackend
-from genkend.governance import audit, retention
+from genkend.governance import audit, cases, retention
 from genkend.records import Actor
 from genkend.store import SQLITE_FILE, Store
 from genkend.store.schema import (

@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlalchemy import Connection, delete, insert, select, update
 
-from genkend import cases
 from genkend.clock import utc_now_text
 from genkend.cluster import ClusterParams, Constraints, assign
 from genkend.errors import NotFound, UsageError
-from genkend.governance import audit
+from genkend.governance import audit, cases
 from genkend.store.schema import cluster_constraints, clusters, faces
 
 if TYPE_CHECKING:

@@ -27,15 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import make_url
-from sqlalchemy.exc import ArgumentError
-
 from genkend import settings as settings_module
 from genkend.errors import WorkspaceError
 from genkend.governance.access import current_actor
 from genkend.records import Actor
 from genkend.settings import SETTINGS_FILE, Effective, Settings
-from genkend.store import SQLITE_FILE, Store, normalise_url, sqlite_url
+from genkend.store import SQLITE_FILE, Store, sqlite_database, sqlite_url
 
 log = logging.getLogger(__name__)
 # Bits a process umask clears so that new files are owner-only (0600) and folders 0700.
@@ -180,13 +177,10 @@ def _check_settings_file(path: Path) -> None:
 
 def _check_database_files(url: str) -> None:
     """The SQLite files of ``url``, inside the workspace or not, must be yours (or root's)."""
-    try:
-        parsed = make_url(normalise_url(url))
-    except ArgumentError:
-        return  # Store reports the bad URL
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+    database = sqlite_database(url)
+    if database is not None:
         for suffix in ("", "-wal", "-shm"):
-            _check_owner(Path(f"{parsed.database}{suffix}"), "database file")
+            _check_owner(Path(f"{database}{suffix}"), "database file")
 
 
 def _account(uid: int) -> str:

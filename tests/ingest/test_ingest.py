@@ -342,7 +342,7 @@ def test_a_source_being_ingested_is_not_ingested_twice_at_once(
 ) -> None:
     import sqlite3
 
-    from genkend import cases
+    from genkend.governance import cases
 
     ingest(cli, evidence)
     run = cases.this_run()  # this test process: alive, as a concurrent ingest would be

@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
             print_json(report.as_dict())
         else:
             _show_report(report)
-        _fail_unless_compacted(report.compaction)
+        _fail_unless_compacted(report)
 
     @group.command("erase-case")
     def erase_case(
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
                 f"{done.audit_details_erased} audit details; "
                 f"{done.search_logs_kept} search logs kept until their retention ends"
             )
-        _fail_unless_compacted(done.compaction)
+        _fail_unless_compacted(done)
 
 
 def _show_report(report: retention.RetentionReport) -> None:
@@ -82,7 +82,8 @@ def _show_report(report: retention.RetentionReport) -> None:
         console.print(f"compacted: {report.compaction.detail}")
 
 
-def _fail_unless_compacted(compaction: retention.Compaction | None) -> None:
+def _fail_unless_compacted(done: retention.RetentionReport | retention.CaseErasure) -> None:
+    compaction = done.compaction
     if compaction is None or compaction.complete:
         return
     err_console.print(

@@ -14,10 +14,11 @@ Two operations, each recorded in the audit log in the transaction that erases:
   whose details it erases except governance records (``KEPT_DETAILS``) and search logs
   still inside their retention period; it records ``case.erase``.
 
-Erased means gone from the database files, not only from the tables: on SQLite the
-erasing connection runs with ``secure_delete`` (freed space is overwritten with zeros),
-and after the commit the WAL is checkpointed and truncated and the file rebuilt with
-``VACUUM``; on PostgreSQL the touched tables are rewritten with ``VACUUM (FULL)``.
+Erased means gone from the database files, not only from the tables (``store.erasure``):
+on SQLite the erasing connection runs with ``secure_delete`` (freed space is overwritten
+with zeros), and after the commit the WAL is checkpointed and truncated and the file
+rebuilt with ``VACUUM``; on PostgreSQL the touched tables are rewritten with
+``VACUUM (FULL)``.
 Cached search indexes, which hold embeddings, are overwritten and removed (they are
 derived and rebuilt on the next search). ``docs/security.md`` says what this cannot
 reach (file-system journals, PostgreSQL's WAL archive, backups).
@@ -32,43 +33,25 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    ColumnElement,
-    Connection,
-    Table,
-    delete,
-    false,
-    or_,
-    select,
-    true,
-    update,
-)
-from sqlalchemy.exc import DBAPIError
-
-from genkend import cases
 from genkend.clock import to_text, utc_now
 from genkend.errors import UsageError
-from genkend.governance import audit
+from genkend.governance import audit, cases
 from genkend.records import Actor
 from genkend.settings import Settings
-from genkend.store import Store
+from genkend.store import Connection, Store
+from genkend.store import retention as stored
+from genkend.store.erasure import Compaction, compact, erasing
 from genkend.store.schema import (
     audit_details,
-    audit_events,
     authorisations,
     candidates,
-    evidence_sources,
     faces,
-    metadata,
     review_decisions,
 )
 from genkend.store.schema import (
@@ -80,6 +63,7 @@ log = logging.getLogger(__name__)
 
 FACE_EMBEDDINGS = "face_embeddings"
 FACE_THUMBNAILS = "face_thumbnails"
+_FACE_COLUMNS = {FACE_EMBEDDINGS: "embedding", FACE_THUMBNAILS: "thumbnail"}
 SEARCH_LOGS = "search_logs"
 DUE_CANDIDATES = "due_candidates"
 SEARCH_ACTIONS = "search."
@@ -133,15 +117,6 @@ class Erasure:
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ids": [list(r) for r in self.ids]}
-
-
-@dataclass(frozen=True)
-class Compaction:
-    """Whether the erased bytes were also removed from the database files."""
-
-    dialect: str
-    complete: bool
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -251,12 +226,11 @@ def _erase_kind(
 def _due(conn: Connection, kind: str, cutoff: str | None) -> list[int]:
     if kind in (FACE_EMBEDDINGS, FACE_THUMBNAILS):
         assert cutoff is not None
-        column = _face_column(kind)
-        return _ids(conn, select(faces.c.id).where(column.is_not(None), _older(cutoff)))
+        return stored.due_faces(conn, _FACE_COLUMNS[kind], cutoff)
     if kind == SEARCH_LOGS:
         assert cutoff is not None
-        return _ids(conn, _search_logs(cutoff))
-    return _ids(conn, select(candidates.c.id).where(candidates.c.deletion_due.is_(true())))
+        return stored.search_logs(conn, SEARCH_ACTIONS, cutoff)
+    return stored.due_candidates(conn)
 
 
 def _erase(
@@ -265,42 +239,15 @@ def _erase(
     """Erase one kind; returns the ids erased and the dependent rows deleted per table."""
     if kind in (FACE_EMBEDDINGS, FACE_THUMBNAILS):
         assert cutoff is not None
-        column = _face_column(kind)
-        erased = conn.execute(
-            update(faces)
-            .where(column.is_not(None), _older(cutoff))
-            .values({column.name: None})
-            .returning(faces.c.id)
-        )
-        return sorted(int(i) for i in erased.scalars()), {}
+        return stored.clear_faces(conn, _FACE_COLUMNS[kind], cutoff), {}
     if kind == SEARCH_LOGS:
         assert cutoff is not None
-        seqs = _ids(conn, _search_logs(cutoff))
+        seqs = stored.search_logs(conn, SEARCH_ACTIONS, cutoff)
         for chunk in _chunks(seqs):
             audit.erase_details(conn, actor, chunk, f"search logs older than {cutoff}")
         return seqs, {}
-    due = candidates.c.deletion_due.is_(true())
-    ids = _ids(conn, select(candidates.c.id).where(due))
-    counts = delete_dependents(conn, candidates, due, keep=frozenset())
-    counts.pop(candidates.name, None)
-    return ids, counts
-
-
-def _face_column(kind: str) -> Column[Any]:
-    return faces.c.embedding if kind == FACE_EMBEDDINGS else faces.c.thumbnail
-
-
-def _older(cutoff: str) -> ColumnElement[bool]:
-    return faces.c.created_at < cutoff
-
-
-def _search_logs(cutoff: str) -> Any:
-    """Search events older than ``cutoff`` whose detail is still stored."""
-    return (
-        select(audit_events.c.seq)
-        .join(audit_details, audit_details.c.seq == audit_events.c.seq)
-        .where(audit_events.c.action.startswith(SEARCH_ACTIONS), audit_events.c.at < cutoff)
-    )
+    ids = stored.due_candidates(conn)
+    return ids, stored.delete_due_candidates(conn)
 
 
 def _cutoff(now: datetime, days: int) -> str | None:
@@ -321,12 +268,7 @@ def erase_case(
         if cases.get(conn, case_id, allow_erased=True).status == ERASED_STATUS:
             raise UsageError(f"case {case_id} is already erased")
         seqs, kept_logs = _case_details(conn, case_id, search_cutoff)
-        rows = delete_dependents(conn, cases_table, cases_table.c.id == case_id, keep=KEPT_TABLES)
-        conn.execute(
-            update(cases_table)
-            .where(cases_table.c.id == case_id)
-            .values(title=ERASED_TITLE, description="", status=ERASED_STATUS)
-        )
+        rows = stored.erase_case_rows(conn, case_id, KEPT_TABLES, ERASED_TITLE, ERASED_STATUS)
         for chunk in _chunks(seqs):
             audit.erase_details(conn, ws.actor, chunk, f"case {case_id} erased: {reason}")
         audit.record(
@@ -354,123 +296,18 @@ def _case_details(
 
     A case's events are those about the case itself or one of its evidence sources.
     """
-    sources = conn.execute(
-        select(evidence_sources.c.source_id).where(evidence_sources.c.case_id == case_id)
-    ).scalars()
-    subjects = [f"case:{case_id}", *(f"source:{case_id}/{s}" for s in sources)]
-    rows = conn.execute(
-        select(audit_events.c.seq, audit_events.c.action, audit_events.c.at)
-        .join(audit_details, audit_details.c.seq == audit_events.c.seq)
-        .where(audit_events.c.subject.in_(subjects))
-        .order_by(audit_events.c.seq)
-    ).all()
     erase, kept_logs = [], 0
-    for seq, action, at in rows:
+    for seq, action, at in stored.case_events(conn, case_id):
         if action.startswith(KEPT_DETAILS):
             continue
         if action.startswith(SEARCH_ACTIONS) and (search_cutoff is None or at >= search_cutoff):
             kept_logs += 1  # Art. 26(6): the log outlives the case; retention run erases it
             continue
-        erase.append(int(seq))
+        erase.append(seq)
     return erase, kept_logs
 
 
-# ---------------------------------------------------------------- deleting by dependency
-
-
-def delete_dependents(
-    conn: Connection, root: Table, predicate: ColumnElement[bool], keep: frozenset[str]
-) -> dict[str, int]:
-    """Delete the root's selected rows and every row that refers to them, children first.
-
-    Dependence follows the schema's foreign keys, so a table added later is included
-    without changing this function. Tables in ``keep`` stay, and rows that refer only
-    to kept rows stay with them. Returns the rows deleted per table, tables with none left out.
-    """
-    doomed = _doomed(root, predicate, keep)
-    counts: dict[str, int] = {}
-    for table in reversed(metadata.sorted_tables):
-        where = doomed.get(table.name)
-        if where is None or table.name in keep:
-            continue
-        deleted = conn.execute(delete(table).where(where)).rowcount
-        if deleted:
-            counts[table.name] = int(deleted)
-    return counts
-
-
-def _doomed(
-    root: Table, predicate: ColumnElement[bool], keep: frozenset[str]
-) -> dict[str, ColumnElement[bool]]:
-    """Per table, the condition selecting rows that depend on the root's selected rows."""
-    doomed: dict[str, ColumnElement[bool]] = {root.name: predicate}
-    for table in metadata.sorted_tables:  # parents come before their children
-        if table.name in doomed or table.name in keep:
-            continue
-        clauses = [
-            fk.parent.in_(select(fk.column).where(doomed[fk.column.table.name]))
-            for fk in sorted(table.foreign_keys, key=lambda f: f.parent.name)
-            if fk.column.table.name in doomed
-        ]
-        if clauses:
-            doomed[table.name] = or_(false(), *clauses)
-    return doomed
-
-
-# ---------------------------------------------------------------- making bytes gone
-
-
-@contextmanager
-def erasing(store: Store) -> Iterator[Connection]:
-    """A write transaction whose deletions overwrite the freed space (SQLite)."""
-    with store.begin() as conn:
-        if store.dialect == "sqlite":
-            conn.exec_driver_sql("PRAGMA secure_delete = ON")
-        yield conn
-
-
-def compact(store: Store, tables: Iterable[str]) -> Compaction:
-    """Rewrite the database files so that erased rows leave no bytes behind."""
-    if store.dialect == "sqlite":
-        return _compact_sqlite(store)
-    return _compact_postgresql(store, sorted(tables))
-
-
-def _compact_sqlite(store: Store) -> Compaction:
-    raw = store.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        cursor.execute("VACUUM")
-        # VACUUM writes the rebuilt pages through the WAL; copy them home, empty the WAL
-        busy, _frames, _done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        cursor.close()
-    except sqlite3.Error as exc:
-        log.warning("retention: could not compact the SQLite database: %s", exc)
-        return Compaction("sqlite", False, f"VACUUM failed: {exc}")
-    finally:
-        raw.close()
-    if busy:
-        return Compaction(
-            "sqlite",
-            False,
-            "another process was reading: the WAL could not be emptied and may still hold "
-            "erased pages until the next checkpoint",
-        )
-    return Compaction("sqlite", True, "secure_delete, WAL checkpointed and truncated, VACUUM")
-
-
-def _compact_postgresql(store: Store, tables: Sequence[str]) -> Compaction:
-    known = {t.name for t in metadata.sorted_tables}
-    try:
-        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for name in tables:
-                if name in known:  # only our own table names ever reach the statement
-                    conn.exec_driver_sql(f'VACUUM (FULL) "{name}"')
-    except DBAPIError as exc:
-        log.warning("retention: could not VACUUM (FULL): %s", exc.orig or exc)
-        return Compaction("postgresql", False, f"VACUUM (FULL) failed: {exc.orig or exc}")
-    return Compaction("postgresql", True, f"VACUUM (FULL) of {', '.join(tables)}")
+# ---------------------------------------------------------------- derived files
 
 
 def discard_derived(index_dir: Path) -> int:
@@ -507,10 +344,6 @@ def id_ranges(ids: Iterable[int]) -> tuple[tuple[int, int], ...]:
         else:
             ranges.append((i, i))
     return tuple(ranges)
-
-
-def _ids(conn: Connection, query: Any) -> list[int]:
-    return sorted(int(i) for i in conn.execute(query).scalars())
 
 
 def _chunks(items: Sequence[int]) -> Iterator[list[int]]:

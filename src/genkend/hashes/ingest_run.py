@@ -24,12 +24,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genkend import cases
 from genkend.clock import utc_now_text
 from genkend.errors import MediaError, UsageError
 from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
 from genkend.faces.pipeline import face_options
-from genkend.governance import audit
+from genkend.governance import audit, cases
 from genkend.hashes.analysis import (
     IMAGE_READ_LIMIT,
     Analysis,

@@ -1,4 +1,5 @@
-"""Reports for people: the accuracy report of a face backend (HTML with inline plots).
+"""Reports for people: the accuracy report of a face backend (HTML with inline plots),
+and the oversight usage report's page (``report.usage``).
 
 ``write_html(result, path)`` writes the report of an ``EvaluationResult``
 (``genkend.evaluate``); ``render_html`` returns it as text. Plots (``report.plots``)

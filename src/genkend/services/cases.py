@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from genkend import cases
-from genkend.governance import access
+from genkend.governance import access, cases
 from genkend.governance.access import ANYONE, AUDITORS, INVESTIGATORS, OVERSIGHT
 from genkend.services.registry import service
 from genkend.services.session import Session

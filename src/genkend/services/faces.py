@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genkend import cases, grouping
+from genkend import grouping
 from genkend.cluster import ClusterParams
 from genkend.errors import SettingsError, UsageError
 from genkend.faces import catalog as face_catalog
 from genkend.faces.pipeline import backend_for, face_options
-from genkend.governance import audit
+from genkend.governance import audit, cases
 from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS, require_purpose
 from genkend.hashes import digests as hashing
 from genkend.services.registry import service

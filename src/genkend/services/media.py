@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from genkend import cases, catalog
+from genkend import catalog
+from genkend.governance import cases
 from genkend.governance.access import CONTENT_ROLES
 from genkend.services.registry import CaseOf, service
 from genkend.services.session import Session

@@ -30,8 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from genkend import cases
-from genkend.governance import access
+from genkend.governance import access, cases
 from genkend.governance.access import Need
 from genkend.services.session import Session
 

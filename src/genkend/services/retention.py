@@ -7,9 +7,8 @@ refused as a usage error by ``governance.retention.erase_case``.
 
 from __future__ import annotations
 
-from genkend import cases
 from genkend.errors import UsageError
-from genkend.governance import retention
+from genkend.governance import cases, retention
 from genkend.governance.access import ADMINS, SUPERVISORS
 from genkend.services.registry import CaseOf, service
 from genkend.services.session import Session

@@ -25,7 +25,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from genkend.errors import SchemaTooNew, StoreError, StoreUnavailable
 
-__all__ = ["Connection", "Store", "normalise_url", "sqlite_url"]  # Connection: for type hints
+__all__ = [
+    "Connection",
+    "Store",
+    "normalise_url",
+    "sqlite_database",
+    "sqlite_url",
+]  # Connection: for type hints
 
 SQLITE_FILE = "genkend.sqlite"
 CONNECT_TIMEOUT_S = 5
@@ -41,6 +47,18 @@ def normalise_url(url: str) -> str:
 
 def sqlite_url(workspace: Path) -> str:
     return f"sqlite:///{workspace / SQLITE_FILE}"
+
+
+def sqlite_database(url: str) -> Path | None:
+    """The database file a SQLite URL names; None for another database, an in-memory
+    one or a URL that does not parse (``Store`` reports it)."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 class Store:

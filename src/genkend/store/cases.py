@@ -1,5 +1,5 @@
 """Cases, their members and their evidence sources in the store: the SQL behind
-``genkend.cases`` and the membership part of ``governance.access``.
+``governance.cases`` and the membership part of ``governance.access``.
 
 Plain functions on a connection; the rules (identifiers, who may, shown status) stay
 with their domain modules.
