@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from genkend import gallery
-from genkend.gallery import Enrolment
+from genkend.faces import gallery
+from genkend.faces.gallery import Enrolment
 from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS, SUPERVISORS, require_purpose
 from genkend.ingest import face_options
 from genkend.services.registry import service

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from genkend import cases, gallery
+from genkend import cases
 from genkend.analysis import IMAGE_READ_LIMIT
 from genkend.clock import utc_now_text
 from genkend.errors import InvalidField, MediaError, PermissionDenied, UsageError
+from genkend.faces import gallery
 from genkend.faces.pipeline import faces_in_file, largest
 from genkend.governance import audit, authorisations
 from genkend.governance.access import INVESTIGATORS, member_cases, require_purpose
