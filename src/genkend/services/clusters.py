@@ -2,7 +2,7 @@
 
 A correction (merge, split, name) is a person's decision about case content: it needs
 an investigator who is a member of the case, and is stored as must-link / cannot-link
-constraints that every later clustering run obeys (see ``genkend.grouping``).
+constraints that every later clustering run obeys (see ``genkend.cluster.case``).
 
 Invariant: each correction and its audit event are one transaction of this module.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from genkend import grouping
+from genkend.cluster import case as case_clusters
 from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS
 from genkend.services.registry import service
 from genkend.services.session import Session
@@ -21,14 +21,14 @@ from genkend.services.session import Session
 def list_clusters(session: Session, case_id: str) -> list[dict[str, Any]]:
     """One entry per cluster: id, label, confirmed, size and its face ids."""
     with session.store.read() as conn:
-        return grouping.list_clusters(conn, case_id)
+        return case_clusters.list_clusters(conn, case_id)
 
 
 @service("clusters merge", INVESTIGATORS, case="case_id")
 def merge(session: Session, case_id: str, keep: int, other: int) -> None:
     """The two clusters are one person: ``other``'s faces move into ``keep``."""
     with session.store.begin() as conn:
-        grouping.merge(conn, session.actor, case_id, keep, other)
+        case_clusters.merge(conn, session.actor, case_id, keep, other)
 
 
 @service("clusters split", INVESTIGATORS, case="case_id")
@@ -36,11 +36,11 @@ def split(session: Session, case_id: str, cluster_id: int, face_ids: list[int]) 
     """These faces are not the same person as the rest of the cluster: they leave into a
     new cluster, whose id is returned."""
     with session.store.begin() as conn:
-        return grouping.split(conn, session.actor, case_id, cluster_id, face_ids)
+        return case_clusters.split(conn, session.actor, case_id, cluster_id, face_ids)
 
 
 @service("clusters name", INVESTIGATORS, case="case_id")
 def name(session: Session, case_id: str, cluster_id: int, label: str) -> None:
     """Name and confirm a cluster."""
     with session.store.begin() as conn:
-        grouping.name(conn, session.actor, case_id, cluster_id, label)
+        case_clusters.name(conn, session.actor, case_id, cluster_id, label)

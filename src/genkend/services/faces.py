@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genkend import grouping
 from genkend.cluster import ClusterParams
+from genkend.cluster import case as case_clusters
 from genkend.errors import SettingsError, UsageError
 from genkend.faces import catalog as face_catalog
 from genkend.faces.pipeline import backend_for, face_options
@@ -89,7 +89,7 @@ def cluster(session: Session, case_id: str, rebuild: bool = False) -> dict[str, 
     params = _cluster_params(session.settings)
     backend = backend_for(face_options(session.settings)).name
     with session.store.begin() as conn:
-        return grouping.cluster_case(conn, session.actor, case_id, backend, params, rebuild)
+        return case_clusters.cluster_case(conn, session.actor, case_id, backend, params, rebuild)
 
 
 def _cluster_params(settings: Settings) -> ClusterParams:

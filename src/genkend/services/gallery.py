@@ -14,9 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from genkend import gallery
+from genkend.faces import gallery
+from genkend.faces.gallery import Enrolment
 from genkend.faces.pipeline import face_options
-from genkend.gallery import Enrolment
 from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS, SUPERVISORS, require_purpose
 from genkend.services.registry import service
 from genkend.services.session import Session

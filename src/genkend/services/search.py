@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from genkend import gallery
 from genkend.clock import utc_now_text
 from genkend.errors import InvalidField, MediaError, PermissionDenied, UsageError
+from genkend.faces import gallery
 from genkend.faces.pipeline import face_options, faces_in_file, largest
 from genkend.governance import audit, authorisations, cases
 from genkend.governance.access import INVESTIGATORS, member_cases, require_purpose

@@ -3,7 +3,8 @@
 A gallery identity has a unique label, a status (``identified`` or
 ``unidentified_series``), its provenance and notes. Its faces are embeddings made by one
 backend each; searches compare only faces of the probe's backend. Faces enter the
-gallery by enrolment from image files or by promoting a case cluster.
+gallery by enrolment from image files or by promoting a case cluster. The rows are read
+and written by ``store.gallery``; this module keeps the rules.
 
 Invariant: every change to the gallery, and every listing of it, is written with its
 audit event on the caller's connection, in the transaction of the use case
@@ -17,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select
-
 from genkend.clock import utc_now_text
 from genkend.errors import MediaError, NotFound, UsageError
 from genkend.faces.pipeline import FaceOptions, faces_in_file, largest
@@ -26,11 +25,12 @@ from genkend.governance import audit
 from genkend.hashes import digests as hashing
 from genkend.hashes.analysis import IMAGE_READ_LIMIT
 from genkend.media.named_files import read_whole
-from genkend.store.schema import clusters, faces, gallery_faces, gallery_identities
+from genkend.store import gallery as stored
 
 if TYPE_CHECKING:
     from genkend.faces.pipeline import FoundFace
     from genkend.records import Actor
+    from genkend.store import Connection
 
 STATUSES = ("identified", "unidentified_series")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".bmp", ".tif", ".tiff"}
@@ -113,8 +113,7 @@ def enroll(
         }
         for source, sha, backend_name, face in prepared.ready
     ]
-    if rows:
-        conn.execute(insert(gallery_faces), rows)
+    stored.insert_faces(conn, rows)
     audit.record(
         conn,
         actor,
@@ -146,21 +145,16 @@ def promote(
     status: str = "unidentified_series",
 ) -> int:
     """Copy a case cluster's faces into the gallery under ``label``; returns the face count."""
-    cluster = conn.execute(
-        select(clusters).where(clusters.c.id == cluster_id, clusters.c.case_id == case_id)
-    ).first()
-    if cluster is None:
+    if not stored.cluster_exists(conn, case_id, cluster_id):
         raise NotFound(f"no cluster {cluster_id} in case {case_id}")
-    members = conn.execute(
-        select(faces).where(faces.c.cluster_id == cluster_id, faces.c.embedding.is_not(None))
-    ).all()
+    members = stored.cluster_faces(conn, cluster_id)
     if not members:
         raise UsageError(f"cluster {cluster_id} has no faces with embeddings")
     identity_id = _identity(
         conn, actor, label, status, f"promoted from case {case_id} cluster {cluster_id}", ""
     )
-    conn.execute(
-        insert(gallery_faces),
+    stored.insert_faces(
+        conn,
         [
             {
                 "identity_id": identity_id,
@@ -203,23 +197,12 @@ def consult(
 
 
 def list_identities(conn: Connection) -> list[dict[str, Any]]:
-    counts: dict[int, int] = dict(
-        conn.execute(
-            select(gallery_faces.c.identity_id, func.count()).group_by(gallery_faces.c.identity_id)
-        ).all()
-    )
-    return [
-        {**row._asdict(), "faces": counts.get(row.id, 0)}
-        for row in conn.execute(select(gallery_identities).order_by(gallery_identities.c.label))
-    ]
+    return stored.identities(conn)
 
 
 def version(conn: Connection, backend: str) -> str:
     """Which gallery a search ran against: face count and newest face id for a backend."""
-    count, newest = conn.execute(
-        select(func.count(), func.max(gallery_faces.c.id)).where(gallery_faces.c.backend == backend)
-    ).one()
-    return f"{count}:{newest or 0}"
+    return stored.version(conn, backend)
 
 
 def _identity(
@@ -227,24 +210,19 @@ def _identity(
 ) -> int:
     if not label.strip():
         raise UsageError("a gallery identity needs a label")
-    row = conn.execute(
-        select(gallery_identities.c.id).where(gallery_identities.c.label == label)
-    ).first()
-    if row is not None:
-        return int(row.id)
-    identity_id = int(
-        conn.execute(
-            insert(gallery_identities)
-            .values(
-                label=label,
-                status=status,
-                provenance=provenance,
-                notes=notes,
-                created_at=utc_now_text(),
-                created_by=actor.name,
-            )
-            .returning(gallery_identities.c.id)
-        ).scalar_one()
+    known = stored.identity_id(conn, label)
+    if known is not None:
+        return known
+    identity_id = stored.insert_identity(
+        conn,
+        {
+            "label": label,
+            "status": status,
+            "provenance": provenance,
+            "notes": notes,
+            "created_at": utc_now_text(),
+            "created_by": actor.name,
+        },
     )
     audit.record(
         conn,
