@@ -29,8 +29,6 @@ from typing import Any
 
 from genkend import settings as settings_module
 from genkend.errors import WorkspaceError
-from genkend.governance.access import current_actor
-from genkend.records import Actor
 from genkend.settings import SETTINGS_FILE, Effective, Settings
 from genkend.store import SQLITE_FILE, Store, sqlite_database, sqlite_url
 
@@ -45,7 +43,6 @@ class Workspace:
     home: Path
     effective: Effective
     store: Store
-    actor: Actor
 
     @property
     def settings(self) -> Settings:
@@ -96,7 +93,7 @@ def open_workspace(
     except BaseException:
         store.dispose()
         raise
-    return Workspace(folder, effective, store, current_actor(effective.settings.user))
+    return Workspace(folder, effective, store)
 
 
 def restrict_umask() -> None:

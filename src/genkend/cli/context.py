@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from genkend.governance.access import current_actor
 from genkend.services.session import Session
 from genkend.settings import Effective
 from genkend.workspace import Workspace, open_workspace, resolve
@@ -41,7 +42,7 @@ class Context:
     def session(self) -> Session:
         """The local operator acting as the account named by --user (or the OS login)."""
         ws = self.workspace()
-        return Session(ws, ws.actor)
+        return Session(ws, current_actor(ws.settings.user))
 
     def effective(self) -> tuple[Path, Effective]:
         return resolve(self.home, self.flags)

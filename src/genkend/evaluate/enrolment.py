@@ -34,8 +34,7 @@ from genkend import media
 from genkend.errors import FaceError, MediaError, UsageError
 from genkend.evaluate.dataset import LabelledImage
 from genkend.faces import DetectedFace, FaceBackend, open_backend
-from genkend.hashes.analysis import IMAGE_READ_LIMIT
-from genkend.media.named_files import read_whole
+from genkend.media.named_files import IMAGE_READ_LIMIT, read_whole
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ added face, so a search records exactly which gallery it ran against.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,9 +23,7 @@ from genkend.clock import utc_now_text
 from genkend.errors import MediaError, NotFound, UsageError
 from genkend.faces.pipeline import FaceOptions, faces_in_file, largest
 from genkend.governance import audit
-from genkend.hashes import digests as hashing
-from genkend.hashes.analysis import IMAGE_READ_LIMIT
-from genkend.media.named_files import read_whole
+from genkend.media.named_files import IMAGE_READ_LIMIT, read_whole
 from genkend.store import gallery as stored
 
 if TYPE_CHECKING:
@@ -84,7 +83,7 @@ def prepare(images: list[Path], options: FaceOptions, max_pixels: int) -> Prepar
         if face is None:
             failed[str(path)] = "no face found"
             continue
-        ready.append((str(path), hashing.digest_bytes(data).sha256, backend.name, face))
+        ready.append((str(path), hashlib.sha256(data).hexdigest(), backend.name, face))
     return Prepared(ready, failed)
 
 

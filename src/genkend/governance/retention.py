@@ -162,6 +162,7 @@ class CaseErasure:
 
 def run(
     ws: Workspace,
+    actor: Actor,
     *,
     dry_run: bool = False,
     force_compact: bool = False,
@@ -181,7 +182,7 @@ def run(
         if kind in kept:
             continue
         days = periods.get(kind)
-        erasures.append(_erase_kind(ws.store, ws.actor, kind, days, moment, dry_run))
+        erasures.append(_erase_kind(ws.store, actor, kind, days, moment, dry_run))
     if dry_run:
         return RetentionReport(True, to_text(moment), tuple(erasures), kept, 0, None)
     embeddings_gone = any(e.kind == FACE_EMBEDDINGS and e.count for e in erasures)
@@ -258,7 +259,7 @@ def _cutoff(now: datetime, days: int) -> str | None:
 
 
 def erase_case(
-    ws: Workspace, case_id: str, reason: str, *, now: datetime | None = None
+    ws: Workspace, actor: Actor, case_id: str, reason: str, *, now: datetime | None = None
 ) -> CaseErasure:
     """Erase every row of the case's content and the content of its audit details."""
     if not reason.strip():
@@ -270,10 +271,10 @@ def erase_case(
         seqs, kept_logs = _case_details(conn, case_id, search_cutoff)
         rows = stored.erase_case_rows(conn, case_id, KEPT_TABLES, ERASED_TITLE, ERASED_STATUS)
         for chunk in _chunks(seqs):
-            audit.erase_details(conn, ws.actor, chunk, f"case {case_id} erased: {reason}")
+            audit.erase_details(conn, actor, chunk, f"case {case_id} erased: {reason}")
         audit.record(
             conn,
-            ws.actor,
+            actor,
             "case.erase",
             f"case:{case_id}",
             {

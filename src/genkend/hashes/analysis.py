@@ -26,13 +26,11 @@ from genkend.errors import FaceError, MediaError
 from genkend.evidence import location as evidence_location
 from genkend.faces.pipeline import FaceOptions, FoundFace, backend_for, find_faces
 from genkend.hashes import digests as hashing
+from genkend.media.named_files import IMAGE_READ_LIMIT
 from genkend.records import Digests, ExifSummary, PerceptualHash
 
 log = logging.getLogger(__name__)
 
-# Images up to this size are read into memory once (hashed and decoded from the same
-# bytes); anything larger, or not an image, is hashed in a streaming pass only.
-IMAGE_READ_LIMIT = 512 * 2**20
 # PDQ shrinks to 64 x 64 anyway; 512 px keeps JPEG draft decoding at 1/4-1/8 scale.
 VISUAL_MAX_SIDE = 512
 

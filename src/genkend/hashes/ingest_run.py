@@ -30,7 +30,6 @@ from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
 from genkend.faces.pipeline import face_options
 from genkend.governance import audit, cases
 from genkend.hashes.analysis import (
-    IMAGE_READ_LIMIT,
     Analysis,
     Options,
     Task,
@@ -42,7 +41,8 @@ from genkend.hashes.recorder import BatchCounts, Recorder
 from genkend.hashes.signals import PDQ
 from genkend.hashes.triage import Triage
 from genkend.hashes.workers import executor as workers_pool
-from genkend.records import MediaItem
+from genkend.media.named_files import IMAGE_READ_LIMIT
+from genkend.records import Actor, MediaItem
 from genkend.store import evidence as evidence_store
 from genkend.store import media as media_store
 from genkend.workspace import Workspace
@@ -71,6 +71,7 @@ class Summary:
 
 def run(
     ws: Workspace,
+    actor: Actor,
     case_id: str,
     roots: list[Path],
     source_id: str | None = None,
@@ -92,13 +93,14 @@ def run(
         max_pixels=ws.settings.max_pixels, faces=face_options(ws.settings) if faces else None
     )
     return [
-        _ingest_source(ws, case_id, root, sid, count, options, progress)
+        _ingest_source(ws, actor, case_id, root, sid, count, options, progress)
         for root, sid in zip(roots, ids, strict=True)
     ]
 
 
 def _ingest_source(
     ws: Workspace,
+    actor: Actor,
     case_id: str,
     root: Path,
     source_id: str,
@@ -114,23 +116,24 @@ def _ingest_source(
         max_total_bytes=s.archive_max_total_bytes,
     )
     source = open_source(root, source_id, limits, ws.spool_dir)
-    source_pk = _register(ws, case_id, source)
+    source_pk = _register(ws, actor, case_id, source)
     summary = Summary(case_id, source_id, str(source.root))
     try:
-        _record(ws, source, source_pk, summary, workers, options, progress)
+        _record(ws, actor, source, source_pk, summary, workers, options, progress)
     except KeyboardInterrupt:
-        _stop(ws, source_pk, summary, "interrupted", "stopped by the operator")
+        _stop(ws, actor, source_pk, summary, "interrupted", "stopped by the operator")
         raise
     except Exception as exc:
-        _stop(ws, source_pk, summary, "failed", str(exc) or type(exc).__name__)
+        _stop(ws, actor, source_pk, summary, "failed", str(exc) or type(exc).__name__)
         raise
     summary.seconds = round(time.monotonic() - started, 3)
-    _finish(ws, source_pk, summary)
+    _finish(ws, actor, source_pk, summary)
     return summary
 
 
 def _record(
     ws: Workspace,
+    actor: Actor,
     source: EvidenceSource,
     source_pk: int,
     summary: Summary,
@@ -152,7 +155,7 @@ def _record(
             counts = recorder.write(conn, batch)
             audit.record(
                 conn,
-                ws.actor,
+                actor,
                 "media.add",
                 f"source:{case_id}/{source_id}",
                 {
@@ -262,7 +265,7 @@ def _prepare(source: EvidenceSource, item: MediaItem, options: Options) -> Task 
         return Analysis(item.location, read_error=f"cannot read: {exc.strerror or exc}")
 
 
-def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
+def _register(ws: Workspace, actor: Actor, case_id: str, source: EvidenceSource) -> int:
     """The source's row, new or resumed, marked running in this process; audited."""
     kind = "folder" if source.root.is_dir() else "file"
     subject = f"source:{case_id}/{source.id}"
@@ -283,7 +286,7 @@ def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
                 conn, int(row.id), status="running", error=None, **cases.this_run()
             )
             detail = {"root": str(source.root), "resumed": True}
-            audit.record(conn, ws.actor, "ingest.start", subject, detail)
+            audit.record(conn, actor, "ingest.start", subject, detail)
             return int(row.id)
         source_pk = evidence_store.add(
             conn,
@@ -293,17 +296,19 @@ def _register(ws: Workspace, case_id: str, source: EvidenceSource) -> int:
             kind=kind,
             status="running",
             created_at=utc_now_text(),
-            created_by=ws.actor.name,
+            created_by=actor.name,
             **cases.this_run(),
         )
         detail = {"root": str(source.root), "kind": kind}
-        audit.record(conn, ws.actor, "evidence.register", subject, detail)
+        audit.record(conn, actor, "evidence.register", subject, detail)
         detail = {"root": str(source.root), "resumed": False}
-        audit.record(conn, ws.actor, "ingest.start", subject, detail)
+        audit.record(conn, actor, "ingest.start", subject, detail)
         return source_pk
 
 
-def _stop(ws: Workspace, source_pk: int, summary: Summary, status: str, error: str) -> None:
+def _stop(
+    ws: Workspace, actor: Actor, source_pk: int, summary: Summary, status: str, error: str
+) -> None:
     """Record why a run ended early; never hides the exception that ended it."""
     try:
         with ws.store.begin() as conn:
@@ -311,21 +316,21 @@ def _stop(ws: Workspace, source_pk: int, summary: Summary, status: str, error: s
             detail = {**summary.as_dict(), "status": status, "error": error}
             action = "ingest.fail" if status == "failed" else "ingest.interrupt"
             audit.record(
-                conn, ws.actor, action, f"source:{summary.case_id}/{summary.source_id}", detail
+                conn, actor, action, f"source:{summary.case_id}/{summary.source_id}", detail
             )
     except Exception:
         # the store may be what failed; the source then shows as interrupted
         log.exception("could not record that source %s %s", summary.source_id, status)
 
 
-def _finish(ws: Workspace, source_pk: int, summary: Summary) -> None:
+def _finish(ws: Workspace, actor: Actor, source_pk: int, summary: Summary) -> None:
     with ws.store.begin() as conn:
         evidence_store.update_run(
             conn, source_pk, status="complete", finished_at=utc_now_text(), error=None
         )
         audit.record(
             conn,
-            ws.actor,
+            actor,
             "ingest.finish",
             f"source:{summary.case_id}/{summary.source_id}",
             summary.as_dict(),

@@ -1,7 +1,7 @@
 """Recording analysed files into a case's catalog, with their triage verdicts and hits.
 
 ``Recorder`` is the ingest's single writer: one batch per transaction, together with its
-audit event (the caller's); reading is ``genkend.catalog``. Invariants: a content
+audit event (the caller's); reading is ``hashes.catalog``. Invariants: a content
 appears once per case (unique SHA-256); a location appears once per evidence source, so
 re-ingesting adds nothing and a resumed run never duplicates; a location that could not
 be read is kept, with its error and no content.

@@ -19,6 +19,9 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
+# Images up to this size are read into memory once (hashed and decoded from the same
+# bytes); anything larger, or not an image, is hashed in a streaming pass only.
+IMAGE_READ_LIMIT = 512 * 2**20
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
     (stat.S_ISFIFO, "a fifo"),

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from genkend import catalog
 from genkend.errors import WorkspaceError
 from genkend.governance import access, audit, cases
 from genkend.governance.access import INVESTIGATORS
+from genkend.hashes import catalog
 from genkend.hashes import digests as hashing
 from genkend.hashes.sets.vics_write import VicsCase, write_vics
 from genkend.services.registry import service

@@ -27,4 +27,6 @@ def run(
     faces: bool = True,
 ) -> list[Summary]:
     """Ingest each of ``roots`` as one evidence source of the case; a summary of each."""
-    return ingest_run.run(session.workspace, case_id, roots, source_id, workers, progress, faces)
+    return ingest_run.run(
+        session.workspace, session.actor, case_id, roots, source_id, workers, progress, faces
+    )

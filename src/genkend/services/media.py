@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from genkend import catalog
 from genkend.governance import cases
 from genkend.governance.access import CONTENT_ROLES
+from genkend.hashes import catalog
 from genkend.services.registry import CaseOf, service
 from genkend.services.session import Session
 

@@ -19,7 +19,9 @@ def run(
     session: Session, dry_run: bool = False, force_compact: bool = False
 ) -> retention.RetentionReport:
     """Erase (or with ``dry_run`` list) what is due, then compact the database files."""
-    return retention.run(session.workspace, dry_run=dry_run, force_compact=force_compact)
+    return retention.run(
+        session.workspace, session.actor, dry_run=dry_run, force_compact=force_compact
+    )
 
 
 def _live_case(session: Session, case_id: str) -> str | None:
@@ -36,4 +38,4 @@ def erase_case(
     """Erase all content of a case; its id, authorisations and audit chain stay."""
     if not confirmed:
         raise UsageError(f"erasing case {case_id} cannot be undone; repeat with --yes")
-    return retention.erase_case(session.workspace, case_id, reason)
+    return retention.erase_case(session.workspace, session.actor, case_id, reason)

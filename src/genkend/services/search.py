@@ -31,9 +31,8 @@ from genkend.faces.pipeline import face_options, faces_in_file, largest
 from genkend.governance import audit, authorisations, cases
 from genkend.governance.access import INVESTIGATORS, member_cases, require_purpose
 from genkend.hashes import digests as hashing
-from genkend.hashes.analysis import IMAGE_READ_LIMIT
 from genkend.index import FlatFloatIndex, HnswFloatIndex, build_float_index, load_float_index
-from genkend.media.named_files import read_whole
+from genkend.media.named_files import IMAGE_READ_LIMIT, read_whole
 from genkend.metrics.calibration import Calibration
 from genkend.review import matching
 from genkend.review.matching import FACES_PER_IDENTITY, FaceMatch, IdentityMatch, Match, Result
