@@ -5,10 +5,7 @@ the unconfirmed clusters, the confirmed ones a run may not grow), and new rows' 
 back through ``RETURNING``; both dialects must read back the same rows.
 """
 
-from collections.abc import Iterator
-
 import numpy as np
-import pytest
 from sqlalchemy import insert
 
 from genkend.store import Store
@@ -18,14 +15,6 @@ from genkend.store import gallery as stored_gallery
 from genkend.store.schema import cases, faces, media
 
 AT = "2026-01-02T03:04:05.000000Z"
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = Store(store_url)
-    s.upgrade()
-    yield s
-    s.dispose()
 
 
 def _faces(store: Store, count: int) -> list[int]:

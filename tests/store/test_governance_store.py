@@ -5,10 +5,6 @@ the database lock), and an authorisation's id comes back through ``RETURNING``; 
 dialects must read back the same chain and rows.
 """
 
-from collections.abc import Iterator
-
-import pytest
-
 from genkend.store import Store
 from genkend.store import accounts as stored_accounts
 from genkend.store import audit as stored_audit
@@ -16,14 +12,6 @@ from genkend.store import authorisations as stored_authorisations
 from genkend.store import cases as stored_cases
 
 AT = "2026-01-02T03:04:05.000000Z"
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = Store(store_url)
-    s.upgrade()
-    yield s
-    s.dispose()
 
 
 def _event(seq: int, action: str, subject: str, actor: str = "a") -> dict[str, str | int]:

@@ -5,8 +5,6 @@ transaction locks the database), and ``deletion_due`` is a boolean compared the 
 dialect spells it; both must read back the same rows.
 """
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import insert
 
@@ -22,14 +20,6 @@ from genkend.store.schema import cases, gallery_identities
 
 SEARCHER, REVIEWER = Actor("searcher", "host"), "rev1"
 AT = "2026-01-02T03:04:05.000000Z"
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = Store(store_url)
-    s.upgrade()
-    yield s
-    s.dispose()
 
 
 def _proposals(store: Store) -> list[int]:

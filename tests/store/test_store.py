@@ -17,14 +17,6 @@ from genkend.store.schema import metadata
 ACTOR = Actor("tester", "host")
 
 
-@pytest.fixture
-def store(store_url: str) -> Store:
-    s = Store(store_url)
-    s.upgrade()
-    yield s
-    s.dispose()
-
-
 def test_migrations_reach_head_and_match_schema(store: Store) -> None:
     assert store.current_revision() == store.head_revision()
     with store.read() as conn:

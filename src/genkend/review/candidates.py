@@ -27,11 +27,18 @@ reads no store.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, TypeVar
 
 OPEN, IDENTIFIED, REJECTED, DISPUTED = "open", "identified", "rejected", "disputed"
 REVIEWER_ROLE, SUPERVISOR_ROLE = "reviewer", "supervisor"
+
+R = TypeVar("R")
+
+
+def _from_row(cls: type[R], row: Mapping[str, Any]) -> R:
+    """A record from a row holding (at least) a column per field."""
+    return cls(**{f.name: row[f.name] for f in fields(cls)})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -82,24 +89,7 @@ class Candidate:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Candidate:
-        return cls(
-            id=row["id"],
-            case_id=row["case_id"],
-            identity_label=row["identity_label"],
-            identity_id=row["identity_id"],
-            probe=row["probe"],
-            probe_sha256=row["probe_sha256"],
-            distance=row["distance"],
-            max_distance=row["max_distance"],
-            fmr=row["fmr"],
-            backend=row["backend"],
-            search_seq=row["search_seq"],
-            searched_by=row["searched_by"],
-            authorisation_id=row["authorisation_id"],
-            status=row["status"],
-            deletion_due=bool(row["deletion_due"]),
-            created_at=row["created_at"],
-        )
+        return replace(_from_row(cls, row), deletion_due=bool(row["deletion_due"]))
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,14 +108,7 @@ class Decision:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Decision:
-        return cls(
-            row["candidate_id"],
-            row["reviewer"],
-            row["role"],
-            row["outcome"],
-            row["note"],
-            row["decided_at"],
-        )
+        return _from_row(cls, row)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
