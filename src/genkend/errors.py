@@ -13,6 +13,7 @@ else that escapes is a bug and keeps its traceback.
     │   ├── StoreUnavailable       the database URL does not answer
     │   └── SchemaTooNew           the workspace was written by a newer genkend
     ├── PermissionDenied           the acting account may not do this (audited)
+    │   └── AuthenticationFailed   a sign-in with a wrong name, password or code
     ├── NotFound                   a case, media item, hash set, ... does not exist
     ├── AlreadyExists              creating something that is already there
     ├── AuditError                 the audit log cannot be written or read
@@ -78,6 +79,10 @@ class SchemaTooNew(StoreError):
 
 class PermissionDenied(GenkendError):
     """The acting account lacks the role, the case membership or the authorisation."""
+
+
+class AuthenticationFailed(PermissionDenied):
+    """A sign-in failed: wrong name, password or second factor, or a locked account."""
 
 
 class NotFound(GenkendError):

@@ -111,6 +111,15 @@ class Settings:
         "Days the details of search events (input, results) are kept in the audit log; "
         f"at least {MIN_SEARCH_LOG_DAYS} (AI Act Art. 26(6): six months). 0 keeps them.",
     )
+    web_max_body_bytes: int = _setting(
+        1_048_576,
+        "Largest request body the web server accepts (bytes); larger ones get 413.",
+    )
+    web_sign_in_attempts_per_minute: int = _setting(
+        10,
+        "Sign-in attempts the web server accepts per client address and minute; more get "
+        "429 (the account lock after repeated failures is separate).",
+    )
 
     def __post_init__(self) -> None:
         for name in RETENTION_SETTINGS:

@@ -32,6 +32,7 @@ from genkend.cli import (
     retention_cmd,
     review_cmd,
     search_cmd,
+    serve_cmd,
     settings_cmd,
     user_cmd,
 )
@@ -84,6 +85,7 @@ for module in (
     report_cmd,
     retention_cmd,
     audit_cmd,
+    serve_cmd,
 ):
     module.register(app)
 

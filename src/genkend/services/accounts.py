@@ -29,6 +29,12 @@ def add(session: Session, name: str, roles: list[str], password: Ask | None = No
         return access.create_account(conn, session.actor, name, roles, secret)
 
 
+@service("user whoami", ANYONE)
+def whoami(session: Session) -> Account:
+    """The calling account, as the gate checked it (enabled, with its roles)."""
+    return session.caller
+
+
 @service("user list", ANYONE)
 def list_accounts(session: Session) -> list[Account]:
     """Every account and its roles."""

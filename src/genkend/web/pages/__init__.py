@@ -1,0 +1,18 @@
+"""The server-rendered pages: one router per area, each handler one services call.
+
+Pages are plain HTML from ``templates/`` with a little htmx (vendored in ``static/``, no
+inline script: the CSP forbids it). A page that is not signed in redirects to
+``/login``; a refusal is an error page with the service's message.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from genkend.web.pages import cases, signin
+
+router = APIRouter(include_in_schema=False)
+for area in (signin, cases):
+    router.include_router(area.router)
+
+__all__ = ["router"]
