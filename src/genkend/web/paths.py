@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from starlette.convertors import Convertor, register_url_convertor
 
+from genkend.errors import NotFound
+
 CASE_SEGMENT = "[A-Za-z0-9][A-Za-z0-9._~-]{0,99}"
 
 
@@ -31,3 +33,11 @@ class CaseConvertor(Convertor[str]):
 # Routes are declared when their modules are imported, so the convertor must be known
 # before any of them: ``genkend.web`` imports this module first.
 register_url_convertor("case", CaseConvertor())
+
+
+def in_case(case_id: str, actual: str | None, what: str) -> None:
+    """An item reached under ``/cases/{case_id}/...`` must belong to that case: an item of
+    another case is not found at this address (the service has already checked that the
+    caller may see it where it is)."""
+    if actual != case_id:
+        raise NotFound(f"{what} is not in case {case_id}")

@@ -24,4 +24,4 @@ def case_list(request: Request, session: Caller) -> HTMLResponse:
 
 @router.get("/cases/{case_id:case}")
 def case_dashboard(request: Request, session: Caller, case_id: str) -> HTMLResponse:
-    return page(request, "case.html", view=cases.show(session, case_id))
+    return page(request, "case.html", case_id=case_id, view=cases.show(session, case_id))
