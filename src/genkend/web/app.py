@@ -43,7 +43,12 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.state.workspace = workspace
     app.state.templates = render.templates()
     app.state.sign_in_throttle = Throttle(settings.web_sign_in_attempts_per_minute)
-    app.add_middleware(Hardening, max_body=settings.web_max_body_bytes)
+    app.add_middleware(
+        Hardening,
+        max_body=settings.web_max_body_bytes,
+        max_upload=settings.web_max_upload_bytes,
+        uploads=api.UPLOADS,
+    )
     app.add_exception_handler(GenkendError, on_domain_error)
     app.add_exception_handler(SignInRequired, on_sign_in_required)
     app.add_exception_handler(RequestValidationError, on_invalid_request)
