@@ -14,12 +14,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from genkend.errors import GenkendError
 from genkend.web import api, pages, render
 from genkend.web.errors import (
     SignInRequired,
     on_domain_error,
+    on_http_error,
     on_invalid_request,
     on_sign_in_required,
 )
@@ -52,6 +54,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.add_exception_handler(GenkendError, on_domain_error)
     app.add_exception_handler(SignInRequired, on_sign_in_required)
     app.add_exception_handler(RequestValidationError, on_invalid_request)
+    app.add_exception_handler(HTTPException, on_http_error)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

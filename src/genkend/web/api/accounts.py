@@ -23,7 +23,7 @@ def list_accounts(session: Caller) -> list[dict[str, Any]]:
 @router.post("/accounts", status_code=201, response_model=AccountOut)
 def add_account(session: Caller, body: NewAccount) -> dict[str, Any]:
     """A new account with ``roles``, without a password (admins)."""
-    return accounts.add(session, body.name, body.roles).as_dict()
+    return accounts.add(session, body.name, [str(r) for r in body.roles]).as_dict()
 
 
 @router.post("/accounts/{name}/disable", status_code=204, response_class=Response)

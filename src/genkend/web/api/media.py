@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
 from genkend.services import faces, media
-from genkend.web.api.models import MAX_ID
+from genkend.web.api.models import MAX_ID, MediaStatus
 from genkend.web.auth import Caller
 
 router = APIRouter(tags=["media"])
 
 MediaId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Status = Literal["new", "known", "non_pertinent", "near_known"]
 
 
 @router.get("/cases/{case_id:case}/media")
 def list_media(
-    session: Caller, case_id: str, status: Annotated[Status | None, Query()] = None
+    session: Caller, case_id: str, status: Annotated[MediaStatus | None, Query()] = None
 ) -> list[dict[str, Any]]:
     """One entry per distinct file content, with every location and hit; optionally only
     those of one triage ``status``."""

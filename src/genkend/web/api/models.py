@@ -8,7 +8,7 @@ and never drop a field the CLI's ``--json`` prints for the same use case.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,13 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Text = Annotated[str, Field(max_length=10_000)]
 Line = Annotated[str, Field(max_length=500)]
+Note = Annotated[str, Field(min_length=1, max_length=10_000)]
+# The domain's closed lists (tests/web/test_api_routes.py checks they agree with it).
+Role = Literal["investigator", "reviewer", "supervisor", "auditor", "admin"]
+Outcome = Literal["potential_candidate", "no_candidate", "inconclusive"]
+Resolution = Literal["identified", "rejected", "inconclusive"]
+IdentityStatus = Literal["identified", "unidentified_series"]
+MediaStatus = Literal["new", "known", "non_pertinent", "near_known"]
 
 
 class ErrorDetail(BaseModel):
@@ -85,14 +92,21 @@ class Label(Body):
 
 class Promotion(Body):
     label: Name
-    status: Annotated[str, Field(max_length=50)] = "unidentified_series"
+    status: IdentityStatus = "unidentified_series"
 
 
-class Verdict(Body):
-    """A reviewer's decision, or a supervisor's resolution."""
+class Decision(Body):
+    """A reviewer's decision, with the reasons."""
 
-    outcome: Annotated[str, Field(max_length=50)]
-    note: Text
+    outcome: Outcome
+    note: Note
+
+
+class Settlement(Body):
+    """A supervisor's resolution of a dispute, with the reasons."""
+
+    outcome: Resolution
+    note: Note
 
 
 class NewAuthorisation(Body):
@@ -103,12 +117,12 @@ class NewAuthorisation(Body):
 
 
 class Refusal(Body):
-    note: Text
+    note: Note
 
 
 class NewAccount(Body):
     name: Name
-    roles: Annotated[list[Annotated[str, Field(max_length=50)]], Field(max_length=10)]
+    roles: Annotated[list[Role], Field(min_length=1, max_length=5)]
 
 
 # Responses ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from genkend.services import review
-from genkend.web.api.models import MAX_ID, CandidateOut, CandidateViewOut, Verdict
+from genkend.web.api.models import MAX_ID, CandidateOut, CandidateViewOut, Decision, Settlement
 from genkend.web.auth import Caller
 
 router = APIRouter(tags=["review"])
@@ -43,7 +43,7 @@ def show(session: Caller, case_id: str, candidate_id: CandidateId) -> dict[str, 
     response_model=CandidateViewOut,
 )
 def decide(
-    session: Caller, case_id: str, candidate_id: CandidateId, body: Verdict
+    session: Caller, case_id: str, candidate_id: CandidateId, body: Decision
 ) -> dict[str, Any]:
     """Give the caller's decision (``potential_candidate``, ``no_candidate`` or
     ``inconclusive``); it is final and audited, and two decisions close the candidate."""
@@ -56,7 +56,7 @@ def decide(
     response_model=CandidateViewOut,
 )
 def resolve(
-    session: Caller, case_id: str, candidate_id: CandidateId, body: Verdict
+    session: Caller, case_id: str, candidate_id: CandidateId, body: Settlement
 ) -> dict[str, Any]:
     """A supervisor who did not review it settles a disputed candidate (``identified``,
     ``rejected`` or ``inconclusive``)."""
