@@ -203,6 +203,8 @@ class DecisionOut(Shape):
 
 
 class CandidateViewOut(CandidateOut):
+    """A candidate as the caller may see it: ``decisions`` only when not ``blind``."""
+
     blind: bool
     decisions: list[DecisionOut] | None = None
 

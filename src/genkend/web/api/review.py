@@ -32,7 +32,11 @@ def disputes(session: Caller, case_id: str) -> list[dict[str, Any]]:
     return [c.as_dict() for c in review.disputed(session, case_id)]
 
 
-@router.get("/cases/{case_id:case}/candidates/{candidate_id:int}", response_model=CandidateViewOut)
+@router.get(
+    "/cases/{case_id:case}/candidates/{candidate_id:int}",
+    response_model=CandidateViewOut,
+    response_model_exclude_unset=True,  # "decisions" only when not blind, as the CLI
+)
 def show(session: Caller, case_id: str, candidate_id: CandidateId) -> dict[str, Any]:
     """One candidate; the other decisions only once the caller's is given (or cannot be)."""
     return review.show(session, candidate_id, case_id=case_id).as_dict()
@@ -41,6 +45,7 @@ def show(session: Caller, case_id: str, candidate_id: CandidateId) -> dict[str, 
 @router.post(
     "/cases/{case_id:case}/candidates/{candidate_id:int}/decision",
     response_model=CandidateViewOut,
+    response_model_exclude_unset=True,
 )
 def decide(
     session: Caller, case_id: str, candidate_id: CandidateId, body: Decision
@@ -54,6 +59,7 @@ def decide(
 @router.post(
     "/cases/{case_id:case}/candidates/{candidate_id:int}/resolution",
     response_model=CandidateViewOut,
+    response_model_exclude_unset=True,
 )
 def resolve(
     session: Caller, case_id: str, candidate_id: CandidateId, body: Settlement
