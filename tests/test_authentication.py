@@ -263,3 +263,12 @@ def test_others_tokens_are_for_admins_only(ws: Workspace) -> None:
     assert authentication.token_account(ws.store, token) == "ana"
     auth.revoke_token(Session(ws, BOSS), "ana", listed.id)
     assert authentication.token_account(ws.store, token) is None
+
+
+def test_a_new_password_ends_every_session(ws: Workspace) -> None:
+    signed = auth.sign_in(web(ws, "ana"), PASSWORD)
+    accounts.set_password(web(ws, "ana"), "ana", lambda: "another long password")
+    assert authentication.resume(ws.store, signed.session_token) is None
+    with pytest.raises(AuthenticationFailed):
+        auth.sign_in(web(ws, "ana"), PASSWORD)
+    assert auth.sign_in(web(ws, "ana"), "another long password").account == "ana"

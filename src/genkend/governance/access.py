@@ -48,6 +48,7 @@ from genkend.records import Actor
 from genkend.store import Connection, Store
 from genkend.store import accounts as stored_accounts
 from genkend.store import cases as stored_cases
+from genkend.store import web_sessions as stored_sessions
 
 ROLES = ("investigator", "reviewer", "supervisor", "auditor", "admin")
 # Who may do what, by role; case content also needs membership of the case.
@@ -191,6 +192,8 @@ def set_enabled(conn: Connection, actor: Actor, name: str, enabled: bool) -> Non
     if get_account(conn, name) is None:
         raise NotFound(f"unknown account {name!r}")
     stored_accounts.set_enabled(conn, name, enabled)
+    if not enabled:
+        stored_sessions.end_all(conn, name, utc_now_text())
     audit.record(conn, actor, "account.enable" if enabled else "account.disable", f"account:{name}")
 
 
@@ -200,6 +203,7 @@ def set_password(conn: Connection, actor: Actor, name: str, password: str) -> No
     if get_account(conn, name) is None:
         raise NotFound(f"unknown account {name!r}")
     stored_accounts.set_password_hash(conn, name, _HASHER.hash(password))
+    stored_sessions.end_all(conn, name, utc_now_text())  # a new password signs out everywhere
     audit.record(conn, actor, "account.password", f"account:{name}")
 
 
