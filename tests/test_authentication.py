@@ -272,3 +272,22 @@ def test_a_new_password_ends_every_session(ws: Workspace) -> None:
     with pytest.raises(AuthenticationFailed):
         auth.sign_in(web(ws, "ana"), PASSWORD)
     assert auth.sign_in(web(ws, "ana"), "another long password").account == "ana"
+
+
+def test_enrolling_again_never_drops_the_second_factor(ws: Workspace, moment: Clock) -> None:
+    old = _enrol(ws, "ana")
+    auth.confirm_totp(web(ws, "ana"), "ana", old.at(moment.now))
+    new = _enrol(ws, "ana")  # e.g. from a stolen session: still needs a code to sign in
+    moment.advance(seconds=60)
+    with pytest.raises(AuthenticationFailed, match=GENERIC):
+        auth.sign_in(web(ws, "ana"), PASSWORD)
+    with pytest.raises(AuthenticationFailed, match=GENERIC):
+        auth.sign_in(web(ws, "ana"), PASSWORD, old.at(moment.now))
+    assert auth.sign_in(web(ws, "ana"), PASSWORD, new.at(moment.now)).account == "ana"
+
+
+@pytest.mark.parametrize("name", ["", "a b", "x" * 201, "../etc", "ana\n"])
+def test_a_name_that_cannot_be_an_account_is_refused_unread(ws: Workspace, name: str) -> None:
+    with pytest.raises(AuthenticationFailed, match=GENERIC):
+        authentication.web_actor(name, "203.0.113.5")
+    assert authentication.web_actor("ana", "203.0.113.5") == Actor("ana", CLIENT)

@@ -86,9 +86,14 @@ def current_actor(user: str | None) -> Actor:
     """The local operator acting as ``user`` (default: the OS login name); every audit
     event of the CLI records the operating-system user beside the account."""
     name = user or _os_login()
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise UsageError(f"invalid user name {name!r}: letters, digits, . _ @ - only")
     return Actor(name=name, host=local_host())
+
+
+def valid_name(name: str) -> bool:
+    """Whether ``name`` can be an account name (letters, digits, . _ @ -; 200 at most)."""
+    return bool(_NAME.fullmatch(name))
 
 
 def local_host() -> str:
@@ -145,7 +150,7 @@ def create_account(
 
     if password is not None:
         check_password(password)
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise UsageError(f"invalid account name {name!r}: letters, digits, . _ @ - only")
     chosen = check_roles(roles)
     if get_account(conn, name) is not None:

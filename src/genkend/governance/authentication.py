@@ -103,6 +103,15 @@ def _stale(last: str | None, now: datetime) -> bool:
 # ---------------------------------------------------------------- sessions
 
 
+def web_actor(user_name: str, client: str) -> Actor:
+    """The actor of a web request or sign-in: the account name as given, and
+    ``web <client address>`` as its host. A name that cannot be an account is refused
+    as a failed sign-in is, before anything is read or written."""
+    if not access.valid_name(user_name):
+        raise AuthenticationFailed(GENERIC)
+    return Actor(user_name, f"web {client}"[:255])
+
+
 def resume(store: Store, session_token: str) -> WebSession | None:
     """The open session whose cookie value is ``session_token``; None when it is
     unknown, ended, idle or past its absolute end, or its account is disabled."""
@@ -271,10 +280,13 @@ def accept_code(conn: Connection, name: str, code: str | None) -> bool:
 
 def enrol_totp(conn: Connection, actor: Actor, name: str) -> str:
     """A new, unconfirmed TOTP secret for ``name``; its otpauth:// URI, shown once."""
-    if access.get_account(conn, name) is None:
+    row = stored_accounts.row(conn, name)
+    if row is None:
         raise NotFound(f"unknown account {name!r}")
     secret = pyotp.random_base32()
-    stored_accounts.set_totp(conn, name, secret, confirmed=False)
+    # Enrolling again replaces a confirmed secret at once and stays confirmed: the
+    # account never falls back to signing in without a code.
+    stored_accounts.set_totp(conn, name, secret, confirmed=bool(row.totp_confirmed))
     audit.record(conn, actor, "auth.totp.enrol", f"account:{name}")
     return _totp(secret).provisioning_uri(name=name, issuer_name="genkend")
 
