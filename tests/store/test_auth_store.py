@@ -4,16 +4,21 @@ served marker) on SQLite and PostgreSQL, and the rules above it on both."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from genkend import clock
+from genkend.errors import AuthenticationFailed
 from genkend.governance import access, authentication
 from genkend.governance.authentication import Policy
 from genkend.records import Actor
+from genkend.services import authentication as auth
+from genkend.services.session import Session
 from genkend.store import Store
 from genkend.store import accounts as stored_accounts
 from genkend.store import web_sessions as stored_sessions
+from genkend.workspace import open_workspace
 
 AT = "2026-01-02T03:04:05.000000Z"
 LATER = "2026-01-02T04:04:05.000000Z"
@@ -90,3 +95,26 @@ def test_sessions_and_tokens_resume_on_both_databases(
     access.mark_served(store, ACTOR)
     with store.read() as conn:
         assert access.is_served(conn) and access.first_admin(conn) == "boss"
+
+
+def test_sign_in_lockout_and_sign_out_on_both_databases(store_url: str, tmp_path: Path) -> None:
+    flags = {"db": store_url, "web_lockout_failures": 2}
+    ws = open_workspace(tmp_path / "ws", flags, env={})
+    try:
+        with ws.store.begin() as conn:
+            access.create_account(conn, ACTOR, "boss", ["admin"], None)
+            access.create_account(conn, ACTOR, "ana", ["investigator"], "a long enough password")
+        web = Session(ws, authentication.web_actor("ana", "203.0.113.5"))
+        signed = auth.sign_in(web, "a long enough password")
+        assert authentication.resume(ws.store, signed.session_token) is not None
+        auth.sign_out(web, signed.session_token)
+        assert authentication.resume(ws.store, signed.session_token) is None
+        for _ in range(2):
+            with pytest.raises(AuthenticationFailed):
+                auth.sign_in(web, "wrong password, twice")
+        with pytest.raises(AuthenticationFailed, match="locked"):
+            auth.sign_in(web, "a long enough password")
+        with pytest.raises(AuthenticationFailed):
+            auth.sign_in(Session(ws, authentication.web_actor("nobody", "x")), "whatever")
+    finally:
+        ws.close()
