@@ -1,0 +1,25 @@
+"""Media paging and reviewer exposure: the indexes of the triage grid's keyset pages
+and of a reviewer's reveals of the day.
+
+Revision ID: 0007
+Revises: 0005 (re-chained after 0006 at merge: only ``down_revision`` changes)
+"""
+
+from alembic import op
+
+revision = "0007"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_media_case_id_id", "media", ["case_id", "id"])
+    op.create_index("ix_media_case_status_id", "media", ["case_id", "status", "id"])
+    op.create_index("ix_audit_events_actor_action_at", "audit_events", ["actor", "action", "at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_audit_events_actor_action_at", table_name="audit_events")
+    op.drop_index("ix_media_case_status_id", table_name="media")
+    op.drop_index("ix_media_case_id_id", table_name="media")
