@@ -123,24 +123,18 @@ _RUN_STATUS = {"complete": "done"}
 
 
 def dashboard(conn: Connection, case_id: str) -> Dashboard:
-    by_status = {r.status: r for r in stored.status_counts(conn, case_id)}
-
-    def media_of(status: str) -> int:
-        row = by_status.get(status)
-        return 0 if row is None else int(row.media)
-
-    media_errors = sum(int(r.errors) for r in by_status.values())
+    by_status = stored.status_counts(conn, case_id)
+    media_errors = stored.error_count(conn, case_id)
     unreadable = stored.unreadable_locations(conn, case_id)
     with_faces, faces = stored.face_counts(conn, case_id)
-    known = by_status.get("known")
     return Dashboard(
         case_id=case_id,
-        media=sum(int(r.media) for r in by_status.values()),
-        new=media_of("new"),
-        known=media_of("known"),
-        categorised=0 if known is None else int(known.categorised),
-        near_known=media_of("near_known"),
-        non_pertinent=media_of("non_pertinent"),
+        media=sum(by_status.values()),
+        new=by_status.get("new", 0),
+        known=by_status.get("known", 0),
+        categorised=stored.categorised_count(conn, case_id),
+        near_known=by_status.get("near_known", 0),
+        non_pertinent=by_status.get("non_pertinent", 0),
         errors=unreadable + media_errors,
         unreadable_locations=unreadable,
         media_errors=media_errors,

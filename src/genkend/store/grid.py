@@ -3,8 +3,9 @@ the case's figures, its ingest runs, and the locations a picture is read back fr
 
 Plain functions on a connection; the caller owns the transaction. Invariants: a page is
 ``WHERE case_id = ? AND id > :after [AND filter] ORDER BY id LIMIT :limit + 1`` on the
-indexes ``ix_media_case_id_id`` and ``ix_media_case_status_id`` (never OFFSET, never a
-count per page); "has faces" is an EXISTS on ``faces.media_id`` (indexed), so a page
+indexes ``ix_media_case_id_id``, ``ix_media_case_status_id`` and the partial
+``ix_media_case_errors`` and ``ix_media_case_categorised`` (never OFFSET, never a count
+per page); "has faces" is an EXISTS on ``faces.media_id`` (indexed), so a page
 never scans the case's faces; each dashboard figure is one grouped query.
 """
 
@@ -68,19 +69,28 @@ def page(conn: Connection, case_id: str, filter: str, after: int | None, limit: 
 # ---------------------------------------------------------------- dashboard figures
 
 
-def status_counts(conn: Connection, case_id: str) -> list[Row[Any]]:
-    """(status, media, categorised, errors) per triage status of the case's media."""
+def status_counts(conn: Connection, case_id: str) -> dict[str, int]:
+    """How many of the case's media have each triage status (a covering index scan)."""
     query = (
-        select(
-            media.c.status,
-            func.count().label("media"),
-            func.count(media.c.category).label("categorised"),
-            func.count(media.c.error).label("errors"),
-        )
+        select(media.c.status, func.count())
         .where(media.c.case_id == case_id)
         .group_by(media.c.status)
     )
-    return list(conn.execute(query))
+    return {str(status): int(n) for status, n in conn.execute(query)}
+
+
+def categorised_count(conn: Connection, case_id: str) -> int:
+    """Known media with a category (on the partial index ``ix_media_case_categorised``)."""
+    query = select(func.count()).where(
+        media.c.case_id == case_id, media.c.category.is_not(None), media.c.status == "known"
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def error_count(conn: Connection, case_id: str) -> int:
+    """Media whose analysis failed (on the partial index ``ix_media_case_errors``)."""
+    query = select(func.count()).where(media.c.case_id == case_id, media.c.error.is_not(None))
+    return int(conn.execute(query).scalar_one())
 
 
 def unreadable_locations(conn: Connection, case_id: str) -> int:

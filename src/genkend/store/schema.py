@@ -131,6 +131,21 @@ media = Table(
 # The triage grid's keyset pages: a case's media in id order, all or of one status.
 Index("ix_media_case_id_id", media.c.case_id, media.c.id)
 Index("ix_media_case_status_id", media.c.case_id, media.c.status, media.c.id)
+# Partial: the few media with an error, and the categorised ones (grid filters, counts).
+Index(
+    "ix_media_case_errors",
+    media.c.case_id,
+    media.c.id,
+    sqlite_where=media.c.error.is_not(None),
+    postgresql_where=media.c.error.is_not(None),
+)
+Index(
+    "ix_media_case_categorised",
+    media.c.case_id,
+    media.c.id,
+    sqlite_where=media.c.category.is_not(None),
+    postgresql_where=media.c.category.is_not(None),
+)
 
 media_locations = Table(
     "media_locations",
