@@ -107,7 +107,7 @@ PASSES = {
     "all": lambda m: True,
     "new": lambda m: m["status"] == "new",
     "known": lambda m: m["status"] == "known",
-    "categorised": lambda m: m["status"] == "known" and m["category"] is not None,
+    "categorised": lambda m: m["status"] == "known" and (m["category"] or 0) > 0,
     "near_known": lambda m: m["status"] == "near_known",
     "has_faces": lambda m: m["faces"] > 0,
     "errors": lambda m: m["error"] is not None,

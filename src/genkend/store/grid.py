@@ -4,9 +4,9 @@ the case's figures, its ingest runs, and the locations a picture is read back fr
 Plain functions on a connection; the caller owns the transaction. Invariants: a page is
 ``WHERE case_id = ? AND id > :after [AND filter] ORDER BY id LIMIT :limit + 1`` on the
 indexes ``ix_media_case_id_id``, ``ix_media_case_status_id`` and the partial
-``ix_media_case_errors`` and ``ix_media_case_categorised`` (never OFFSET, never a count
-per page); "has faces" is an EXISTS on ``faces.media_id`` (indexed), so a page
-never scans the case's faces; each dashboard figure is one grouped query.
+``ix_media_case_errors`` (never OFFSET, never a count per page); "has faces" is an
+EXISTS on ``faces.media_id`` (indexed), so a page never scans the case's faces; each
+dashboard figure is one grouped query (errors on partial indexes of the failed rows).
 """
 
 from __future__ import annotations
@@ -21,13 +21,18 @@ from genkend.store.schema import clusters, evidence_sources, faces, media, media
 FILTERS = ("all", "new", "known", "categorised", "near_known", "has_faces", "errors")
 
 
+def _categorised() -> ColumnElement[bool]:
+    # as triage decides: category 0 (or none) is not a pertinent category
+    return and_(media.c.status == "known", media.c.category > 0)
+
+
 def _condition(filter: str) -> ColumnElement[bool]:
     if filter == "all":
         return true()
     if filter in ("new", "known", "near_known"):
         return media.c.status == filter
     if filter == "categorised":
-        return and_(media.c.status == "known", media.c.category.is_not(None))
+        return _categorised()
     if filter == "has_faces":
         return exists().where(faces.c.media_id == media.c.id)
     if filter == "errors":
@@ -80,10 +85,8 @@ def status_counts(conn: Connection, case_id: str) -> dict[str, int]:
 
 
 def categorised_count(conn: Connection, case_id: str) -> int:
-    """Known media with a category (on the partial index ``ix_media_case_categorised``)."""
-    query = select(func.count()).where(
-        media.c.case_id == case_id, media.c.category.is_not(None), media.c.status == "known"
-    )
+    """Known media with a pertinent category (1 or more)."""
+    query = select(func.count()).where(media.c.case_id == case_id, _categorised())
     return int(conn.execute(query).scalar_one())
 
 
@@ -120,15 +123,19 @@ def cluster_count(conn: Connection, case_id: str) -> int:
 
 def runs(conn: Connection, case_id: str) -> list[Row[Any]]:
     """The case's evidence sources in creation order, each with the locations its run
-    recorded so far and how many of those had an error."""
+    recorded so far and how many of those had an error (read while a run writes)."""
+    of_case = media_locations.c.source_pk.in_(
+        select(evidence_sources.c.id).where(evidence_sources.c.case_id == case_id)
+    )
     recorded = (
-        select(
-            media_locations.c.source_pk,
-            func.count().label("items"),
-            func.count(media_locations.c.error).label("errors"),
-        )
-        .join(evidence_sources, evidence_sources.c.id == media_locations.c.source_pk)
-        .where(evidence_sources.c.case_id == case_id)
+        select(media_locations.c.source_pk, func.count().label("n"))
+        .where(of_case)
+        .group_by(media_locations.c.source_pk)
+        .subquery()
+    )
+    failed = (
+        select(media_locations.c.source_pk, func.count().label("n"))
+        .where(of_case, media_locations.c.error.is_not(None))
         .group_by(media_locations.c.source_pk)
         .subquery()
     )
@@ -140,10 +147,11 @@ def runs(conn: Connection, case_id: str) -> list[Row[Any]]:
             evidence_sources.c.created_at,
             evidence_sources.c.finished_at,
             evidence_sources.c.error,
-            func.coalesce(recorded.c["items"], 0).label("items"),
-            func.coalesce(recorded.c.errors, 0).label("errors"),
+            func.coalesce(recorded.c.n, 0).label("items"),
+            func.coalesce(failed.c.n, 0).label("errors"),
         )
         .outerjoin(recorded, recorded.c.source_pk == evidence_sources.c.id)
+        .outerjoin(failed, failed.c.source_pk == evidence_sources.c.id)
         .where(evidence_sources.c.case_id == case_id)
         .order_by(evidence_sources.c.id)
     )

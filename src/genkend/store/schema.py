@@ -131,20 +131,13 @@ media = Table(
 # The triage grid's keyset pages: a case's media in id order, all or of one status.
 Index("ix_media_case_id_id", media.c.case_id, media.c.id)
 Index("ix_media_case_status_id", media.c.case_id, media.c.status, media.c.id)
-# Partial: the few media with an error, and the categorised ones (grid filters, counts).
+# Partial: only the few media with an error (the grid's "errors" filter, the dashboard).
 Index(
     "ix_media_case_errors",
     media.c.case_id,
     media.c.id,
     sqlite_where=media.c.error.is_not(None),
     postgresql_where=media.c.error.is_not(None),
-)
-Index(
-    "ix_media_case_categorised",
-    media.c.case_id,
-    media.c.id,
-    sqlite_where=media.c.category.is_not(None),
-    postgresql_where=media.c.category.is_not(None),
 )
 
 media_locations = Table(
@@ -161,6 +154,13 @@ media_locations = Table(
     Column("notes", Text),
     Column("created_at", String(32), nullable=False),
     UniqueConstraint("source_pk", "location", name="uq_media_locations_source_location"),
+)
+# Partial: the locations that could not be read, per source (an ingest run's errors).
+Index(
+    "ix_media_locations_errors",
+    media_locations.c.source_pk,
+    sqlite_where=media_locations.c.error.is_not(None),
+    postgresql_where=media_locations.c.error.is_not(None),
 )
 
 hash_sets = Table(
