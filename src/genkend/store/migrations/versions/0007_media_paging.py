@@ -22,7 +22,7 @@ PARTIAL = (
 
 def upgrade() -> None:
     op.create_index("ix_media_case_id_id", "media", ["case_id", "id"])
-    op.create_index("ix_media_case_status_id", "media", ["case_id", "status", "id"])
+    op.create_index("ix_media_case_status_id", "media", ["case_id", "status", "id", "category"])
     where = sa.text("error IS NOT NULL")
     for name, table, columns in PARTIAL:
         op.create_index(name, table, columns, sqlite_where=where, postgresql_where=where)
