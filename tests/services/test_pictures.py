@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -187,3 +188,17 @@ def test_grid_and_dashboard_of_the_world(sessions: dict) -> None:
     [run] = board.runs
     assert (run.status, run.items, run.errors, run.kind) == ("done", 2, 0, "folder")
     assert run.finished is not None
+
+
+def test_a_picture_inside_an_archive_is_read_back_from_it(world: World, sessions: dict) -> None:
+    packed = world.files / "packed"
+    packed.mkdir()
+    buf = io.BytesIO()
+    Image.new("RGB", (120, 80), (200, 30, 30)).save(buf, "PNG")
+    with zipfile.ZipFile(packed / "photos.zip", "w") as archive:
+        archive.writestr("holiday/inner.png", buf.getvalue())
+    home = ["--home", str(world.home), "--user", TESTER]
+    assert main([*home, "ingest", str(packed), "--case", CASE, "--workers", "0"]) == 0
+    item = next(i for i in media.grid(sessions[TESTER], CASE).items if i.file_name == "inner.png")
+    shown = _image(media.picture(sessions[REVIEWER], item.id, view="revealed", max_side=64).data)
+    assert max(shown.size) == 64 and shown.getpixel((32, 20))[0] > 150  # the red picture

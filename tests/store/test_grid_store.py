@@ -5,10 +5,13 @@ media must never show: each filter, paged 7 at a time, visits exactly the items 
 pass it, once each, in id order; the figures match the rows.
 """
 
+import os
+import socket
 from typing import Any
 
+import psutil
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from genkend.errors import InvalidField
 from genkend.hashes import grid
@@ -49,7 +52,10 @@ def _build(store: Store) -> list[dict[str, Any]]:
                     source_id="s",
                     root="/nowhere",
                     kind="folder",
-                    status="running",
+                    status="running",  # held by this live process, as during an ingest
+                    run_host=socket.gethostname(),
+                    run_pid=os.getpid(),
+                    run_process_started=psutil.Process().create_time(),
                     created_at=AT,
                     created_by="x",
                 )
@@ -168,3 +174,7 @@ def test_dashboard_figures_match_the_rows(store: Store) -> None:
     assert (board.with_faces, board.faces) == (13, 26)
     [run] = board.runs
     assert (run.source_id, run.status, run.items, run.errors) == ("s", "running", 62, 1)
+    with store.begin() as conn:  # the process holding the run is gone
+        conn.execute(update(evidence_sources).values(run_pid=None))
+    with store.read() as conn:
+        assert grid.dashboard(conn, "C").runs[0].status == "interrupted"

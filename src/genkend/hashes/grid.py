@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from genkend.errors import InvalidField
 from genkend.evidence import location
+from genkend.governance import cases
 from genkend.store import grid as stored
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class IngestRun:
 
     source_id: str
     kind: str
-    status: str  # running, done, failed, interrupted
+    status: str  # running, done, failed, interrupted (stopped, or its process is gone)
     started: str
     finished: str | None
     items: int  # locations recorded so far
@@ -122,6 +123,13 @@ def _readable(name: str) -> str:
 _RUN_STATUS = {"complete": "done"}
 
 
+def _run_status(row: Any) -> str:
+    """The run's state; a ``running`` row whose process is gone reads ``interrupted``."""
+    if row.status == "running" and cases.run_alive(row) is False:
+        return "interrupted"
+    return str(_RUN_STATUS.get(row.status, row.status))
+
+
 def dashboard(conn: Connection, case_id: str) -> Dashboard:
     by_status = stored.status_counts(conn, case_id)
     media_errors = stored.error_count(conn, case_id)
@@ -145,7 +153,7 @@ def dashboard(conn: Connection, case_id: str) -> Dashboard:
             IngestRun(
                 source_id=r.source_id,
                 kind=r.kind,
-                status=_RUN_STATUS.get(r.status, r.status),
+                status=_run_status(r),
                 started=r.created_at,
                 finished=r.finished_at,
                 items=int(r.items),

@@ -4,8 +4,10 @@ break is due.
 The counter is read from the audit events the account made (``media.reveal`` and
 ``face.reveal``) on the UTC day, through the index ``ix_audit_events_actor_action_at``;
 a break is a ``welfare.break`` event, which restarts the count towards the reminder
-(setting ``welfare_break_after``; 0: never) but not the day's count. Invariant: the
-figures are about the caller only, and nothing but ``take_break`` writes.
+(setting ``welfare_break_after``; 0: never) but not the day's count. Any enabled account
+may ask (a page header can show the counter to everyone: an auditor's is simply 0,
+since auditors and admins are shown no imagery). Invariant: the figures are about the
+caller only, and nothing but ``take_break`` writes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime, time
 
 from genkend.clock import to_text, utc_now
 from genkend.governance import audit
-from genkend.governance.access import CONTENT_ROLES
+from genkend.governance.access import ANYONE
 from genkend.services.registry import service
 from genkend.services.session import Session
 from genkend.store import welfare as stored
@@ -39,7 +41,7 @@ class Exposure:
     break_due: bool
 
 
-@service("welfare exposure", CONTENT_ROLES)
+@service("welfare exposure", ANYONE)
 def exposure(session: Session) -> Exposure:
     """The calling account's exposure today."""
     now = utc_now()
@@ -65,7 +67,7 @@ def exposure(session: Session) -> Exposure:
     )
 
 
-@service("welfare break", CONTENT_ROLES)
+@service("welfare break", ANYONE)
 def take_break(session: Session) -> Exposure:
     """Record that the caller takes a break (``welfare.break``); the exposure after it."""
     with session.store.begin() as conn:

@@ -147,6 +147,9 @@ def runs(conn: Connection, case_id: str) -> list[Row[Any]]:
             evidence_sources.c.created_at,
             evidence_sources.c.finished_at,
             evidence_sources.c.error,
+            evidence_sources.c.run_host,
+            evidence_sources.c.run_pid,
+            evidence_sources.c.run_process_started,
             func.coalesce(recorded.c.n, 0).label("items"),
             func.coalesce(failed.c.n, 0).label("errors"),
         )
