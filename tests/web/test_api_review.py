@@ -70,7 +70,8 @@ def other(web_world: World, app: FastAPI, bearer: Bearer) -> Other:
         )
         assert search.status_code == 200, search.text
         assert search.json()["kind"] == "search.gallery"
-        media = client.get(f"/api/v1/cases/{OTHER}/media", headers=bearer()).json()[0]
+        item = client.get(f"/api/v1/cases/{OTHER}/media", headers=bearer()).json()["items"][0]
+        media = client.get(f"/api/v1/cases/{OTHER}/media/{item['id']}", headers=bearer()).json()
         cluster = client.get(f"/api/v1/cases/{OTHER}/clusters", headers=bearer()).json()[0]
         waiting = client.get(f"/api/v1/cases/{OTHER}/candidates", headers=bearer(REVIEWER))
         assert [c["case_id"] for c in waiting.json()] == [OTHER]
