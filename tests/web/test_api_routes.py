@@ -26,6 +26,7 @@ from genkend.review import double_review
 from genkend.web.api import models
 
 from ..services.world import CASE, GRANTOR, REVIEWER, TESTER, World
+from .conftest import issue_token
 
 Bearer = Callable[..., dict[str, str]]
 AUDITOR = "aud"  # auditor, member of C1: oversight, no case content
@@ -378,3 +379,26 @@ def test_the_schema_lists_are_the_domain_lists() -> None:
     assert get_args(models.Resolution) == double_review.RESOLUTIONS
     assert get_args(models.IdentityStatus) == gallery.STATUSES
     assert get_args(models.GridFilter) == grid.FILTERS
+
+
+def test_an_account_made_then_disabled_over_the_api_can_no_longer_act(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    made = client.post(
+        "/api/v1/accounts", headers=bearer(), json={"name": "temp", "roles": ["reviewer"]}
+    )
+    assert made.status_code == 201, made.text
+    listed = cli_json(web_world, TESTER, "user", "list")
+    assert made.json() == next(a for a in listed if a["name"] == "temp")
+    again = client.post(
+        "/api/v1/accounts", headers=bearer(), json={"name": "temp", "roles": ["reviewer"]}
+    )
+    assert again.status_code == 409
+    token = {"Authorization": f"Bearer {issue_token(web_world.home, 'temp')}"}
+    assert client.get("/api/v1/me", headers=token).json()["name"] == "temp"
+    assert client.post("/api/v1/accounts/temp/disable", headers=bearer()).status_code == 204
+    refused = client.get("/api/v1/me", headers=token)
+    assert refused.status_code == 401, refused.text  # its tokens no longer sign it in
+    assert client.get(f"/api/v1/cases/{CASE}/candidates", headers=token).status_code == 401
+    accounts = client.get("/api/v1/accounts", headers=bearer()).json()
+    assert [a["enabled"] for a in accounts if a["name"] == "temp"] == [False]
