@@ -370,6 +370,19 @@ def test_reading_the_trail_is_recorded(
     assert reading["detail"]["cases"] == "all"
 
 
+def test_a_supervisor_reads_only_the_trail_of_their_cases(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    cli(web_world, TESTER, "case", "create", "C3", "--title", "not the grantor's")
+    created = [e for e in events(web_world) if e["action"] == "case.create"]
+    other = next(e["seq"] for e in created if e["subject"] == "case:C3")
+    own = next(e["seq"] for e in created if e["subject"] == f"case:{CASE}")
+    supervisor = seqs(client.get("/audit?action=case.create", headers=bearer(GRANTOR)).text)
+    auditor = seqs(client.get("/audit?action=case.create", headers=bearer(AUDITOR)).text)
+    assert own in supervisor and other not in supervisor
+    assert {own, other} <= set(auditor)
+
+
 @pytest.mark.parametrize("query", ["before=0", "before=x", "action=" + "a" * 101])
 def test_a_bad_trail_query_is_a_clear_4xx(client: TestClient, bearer: Bearer, query: str) -> None:
     response = client.get(f"/audit?{query}", headers=bearer(AUDITOR))
