@@ -14,6 +14,7 @@ import io
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -425,6 +426,16 @@ def test_the_usage_report_shows_the_period_s_figures(
     assert re.search(r"Access denials \([1-9]\d*\)", response.text)
     made = [e for e in events(web_world) if e["action"] == "report.usage"][-1]
     assert (made["actor"], made["detail"]["file"]) == (AUDITOR, None)
+
+
+def test_the_usage_report_without_a_period_covers_this_year(
+    client: TestClient, bearer: Bearer
+) -> None:
+    year = datetime.now(UTC).year
+    response = client.get("/audit/usage", headers=bearer(AUDITOR))
+    assert response.status_code == 200
+    assert f"Period {year}-01-01T00:00:00" in response.text
+    assert f'name="start" type="date" value="{year}-01-01"' in response.text
 
 
 def test_a_usage_period_that_ends_before_it_starts_is_400(
