@@ -1,4 +1,5 @@
-"""Accounts and roles (admins): the list, adding an account, disabling one.
+"""Accounts and roles (admins): the list, adding an account, disabling one, and the
+roles whose accounts must sign in with a second factor.
 
 Passwords never pass through these pages: an account's password is set with
 ``genkend user password NAME`` (standard input). The services decide who may.
@@ -11,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from genkend.services import accounts, administration
+from genkend.services import accounts, administration, authentication
 from genkend.web.auth import Caller
 from genkend.web.render import page
 
@@ -36,4 +37,14 @@ def add_account(
 @router.post("/accounts/{name}/disable")
 def disable_account(session: Caller, name: str) -> RedirectResponse:
     accounts.disable(session, name)
+    return RedirectResponse("/accounts", status_code=303)
+
+
+@router.post("/accounts/mfa")
+def require_mfa(
+    session: Caller,
+    role: Annotated[str, Form(max_length=40)],
+    required: Annotated[bool, Form()],
+) -> RedirectResponse:
+    authentication.require_mfa(session, role, required)
     return RedirectResponse("/accounts", status_code=303)
