@@ -27,6 +27,7 @@ from fastapi.testclient import TestClient
 from genkend.cli import main
 
 from ..services.world import CASE, GRANTOR, REVIEWER, TESTER, World
+from .conftest import set_password
 
 Bearer = Callable[..., dict[str, str]]
 AUDITOR = "aud"  # auditor only, member of no case
@@ -464,6 +465,68 @@ def test_the_auditor_s_pages_hold_no_imagery(client: TestClient, bearer: Bearer,
     assert response.status_code == 200
     assert "<img" not in response.text.lower()
     assert "/thumbnail" not in response.text and "/picture" not in response.text
+
+
+# ---------------------------------------------------------------- signed in with the cookie
+
+PASSWORD = "correct horse battery staple"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _signed_in(client: TestClient, world: World, name: str) -> None:
+    set_password(world.home, name, PASSWORD)
+    response = client.post("/api/v1/login", json={"username": name, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+
+
+def _grants(world: World) -> list[str]:
+    return [a["reference"] for a in authorisations(world)]
+
+
+# (who, the page whose form is sent back to the same address, the form, the state it changes)
+FORMS: list[tuple[str, str, dict[str, Any], Callable[[World], Any]]] = [
+    (
+        GRANTOR,
+        LISTING,
+        {"authority": "Court C", "reference": "R-csrf", "valid_until": "2099-02-02"},
+        _grants,
+    ),
+    (GRANTOR, f"/cases/{CASE}/members", {"account": NEWCOMER}, members),
+    (TESTER, "/accounts", {"name": "mallory", "roles": ["admin"]}, accounts),
+    (
+        TESTER,
+        f"/accounts/{TESTER}/tokens",
+        {"label": "csrf", "days": "7"},
+        lambda w: tokens(w, TESTER),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "form", "state"), FORMS, ids=["grant", "member", "account", "token"]
+)
+def test_a_signed_in_form_needs_the_page_s_csrf_token(
+    client: TestClient,
+    web_world: World,
+    name: str,
+    url: str,
+    form: dict[str, Any],
+    state: Callable[[World], Any],
+) -> None:
+    _signed_in(client, web_world, name)
+    page = client.get(url)
+    assert page.status_code == 200
+    found = CSRF_FIELD.search(page.text)
+    assert found
+    before = state(web_world)
+    for sent in ({}, {"csrf_token": "forged"}):
+        forged = client.post(url, data={**form, **sent}, follow_redirects=False)
+        assert forged.status_code == 403
+        assert "did not come from a genkend page" in forged.text
+        assert state(web_world) == before
+    made = client.post(url, data={**form, "csrf_token": found.group(1)}, follow_redirects=False)
+    assert made.status_code in (200, 303)
+    assert state(web_world) != before
 
 
 # ---------------------------------------------------------------- API tokens
