@@ -458,7 +458,15 @@ def test_a_reviewer_is_refused_the_audit_pages(
 
 
 @pytest.mark.parametrize(
-    "path", ["/audit", "/audit?action=media.*", "/audit/verify", "/audit/usage", LISTING]
+    "path",
+    [
+        "/audit",
+        "/audit?action=media.*",
+        "/audit/verify",
+        "/audit/usage",
+        LISTING,
+        f"/cases/{CASE}/members",
+    ],
 )
 def test_the_auditor_s_pages_hold_no_imagery(client: TestClient, bearer: Bearer, path: str) -> None:
     response = client.get(path, headers=bearer(AUDITOR))
