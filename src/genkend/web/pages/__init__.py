@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from genkend.web.pages import cases, signin
+from genkend.web.pages import candidates, cases, clusters, search, signin
 
 router = APIRouter(include_in_schema=False)
-for area in (signin, cases):
+for area in (signin, cases, clusters, search, candidates):
     router.include_router(area.router)
 
 __all__ = ["router"]
