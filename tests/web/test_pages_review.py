@@ -406,3 +406,21 @@ def test_a_supervisor_sees_both_decisions_of_a_dispute_and_settles_it(
 def test_reviewers_see_no_disputes_page(client: TestClient, bearer: Bearer) -> None:
     refused(client.get(f"/cases/{CASE}/disputes", headers=bearer(REVIEWER)))
     refused(client.get(f"/cases/{CASE}/disputes", headers=bearer(AUDITOR)))
+
+
+def test_a_probe_that_is_a_picture_of_the_case_is_shown_by_its_face(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    candidate_id = fresh_candidate(web_world, str(web_world.files / "evidence" / "b.png"))
+    media = cli_json(web_world, TESTER, "media", "list", "--case", CASE)
+    faces = cli_json(web_world, TESTER, "faces", "list", "--case", CASE)
+    (picture,) = [m for m in media if any(loc.endswith("b.png") for loc in _locations(m))]
+    (face,) = [f for f in faces if f["media_id"] == picture["id"]]
+    html = client.get(f"/cases/{CASE}/candidates/{candidate_id}", headers=bearer(SECOND)).text
+    assert "not a media item of this case" not in html
+    assert f"/cases/{CASE}/faces/{face['id']}/picture?view=blurred" in html
+    assert f"/cases/{CASE}/media/{picture['id']}" in html
+
+
+def _locations(item: dict[str, Any]) -> list[str]:
+    return [str(loc.get("location", "")) for loc in item.get("locations", [])]
