@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from genkend.errors import NotFound
 from genkend.governance.access import REVIEWERS, SUPERVISORS
 from genkend.review.candidates import Candidate, Decision, View
 from genkend.review.candidates import view as view_of
@@ -61,11 +62,12 @@ class Comparison:
 
 
 @service("review compare", REVIEWERS | SUPERVISORS, case=BY_CANDIDATE)
-def candidate(session: Session, candidate_id: int) -> Comparison:
+def candidate(session: Session, candidate_id: int, case_id: str | None = None) -> Comparison:
     """One candidate beside what it is compared with; other decisions only once the
-    caller's is given (or cannot be)."""
+    caller's is given (or cannot be). With ``case_id``, a candidate of another case is
+    not found."""
     with session.store.read() as conn:
-        shown = _view(conn, session, stored_candidates.get(conn, candidate_id))
+        shown = _view(conn, session, _in_case(conn, candidate_id, case_id))
         found = shown.candidate
         probe = (
             stored.faces_in_media_of(conn, found.case_id, found.probe_sha256)
@@ -97,6 +99,13 @@ def disputes(session: Session, case_id: str) -> list[View]:
     """The case's disputed candidates, each with the reviewers' decisions."""
     with session.store.read() as conn:
         return [_view(conn, session, row) for row in stored_candidates.disputed(conn, case_id)]
+
+
+def _in_case(conn: Connection, candidate_id: int, case_id: str | None) -> dict[str, Any]:
+    row = stored_candidates.get(conn, candidate_id)
+    if case_id is not None and row["case_id"] != case_id:
+        raise NotFound(f"candidate {candidate_id} is not in case {case_id}")
+    return row
 
 
 def _view(conn: Connection, session: Session, row: dict[str, Any]) -> View:

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from genkend.services import comparison, review
 from genkend.web.auth import Caller
-from genkend.web.paths import case_segment, in_case
+from genkend.web.paths import case_segment
 from genkend.web.render import page
 
 router = APIRouter()
@@ -32,8 +32,7 @@ def awaiting(request: Request, session: Caller, case_id: str) -> HTMLResponse:
 
 @router.get("/cases/{case_id:case}/candidates/{candidate_id:int}")
 def candidate(request: Request, session: Caller, case_id: str, candidate_id: int) -> HTMLResponse:
-    shown = comparison.candidate(session, candidate_id)
-    in_case(case_id, shown.view.candidate.case_id, f"candidate {candidate_id}")
+    shown = comparison.candidate(session, candidate_id, case_id)
     return page(request, "candidate.html", case_id=case_id, shown=shown)
 
 
