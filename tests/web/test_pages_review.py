@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from genkend.cli import main
 
 from ..services.world import CASE, GRANTOR, REVIEWER, TESTER, World
+from .conftest import set_password
 
 Bearer = Callable[..., dict[str, str]]
 SECOND = "rev2"  # reviewer, member of C1
@@ -424,3 +425,26 @@ def test_a_probe_that_is_a_picture_of_the_case_is_shown_by_its_face(
 
 def _locations(item: dict[str, Any]) -> list[str]:
     return [str(loc.get("location", "")) for loc in item.get("locations", [])]
+
+
+def test_a_decision_form_signed_in_by_cookie_needs_the_pages_csrf_token(
+    app: Any, web_world: World
+) -> None:
+    set_password(web_world.home, SECOND, "second reviewer's passphrase")
+    candidate_id = fresh_candidate(web_world)
+    url = f"/cases/{CASE}/candidates/{candidate_id}"
+    with TestClient(app, base_url="https://testserver") as browser:
+        signed = browser.post(
+            "/api/v1/login",
+            json={"username": SECOND, "password": "second reviewer's passphrase"},
+        )
+        assert signed.status_code == 200, signed.text
+        token = signed.json()["csrf_token"]
+        html = browser.get(url).text
+        assert f'name="csrf_token" value="{token}"' in html
+        form = {"outcome": "no_candidate", "note": "forged"}
+        refused(post(browser, f"{url}/decision", data=form))
+        assert f'/candidates/{candidate_id}"' in browser.get(f"/cases/{CASE}/candidates").text
+        mine = post(browser, f"{url}/decision", data={**form, "note": "mine", "csrf_token": token})
+        assert mine.status_code == 303
+        assert "<td>mine</td>" in browser.get(url).text
