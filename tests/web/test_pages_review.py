@@ -448,3 +448,36 @@ def test_a_decision_form_signed_in_by_cookie_needs_the_pages_csrf_token(
         mine = post(browser, f"{url}/decision", data={**form, "note": "mine", "csrf_token": token})
         assert mine.status_code == 303
         assert "<td>mine</td>" in browser.get(url).text
+
+
+def test_a_search_without_a_valid_authorisation_shows_the_refusal_and_is_audited(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    cli(web_world, TESTER, "case", "create", "C4", "--title", "no authorisation either")
+    since = newest_seq(web_world)
+    response = post(
+        client, "/cases/C4/search", files=_probe(web_world), data=WHY, headers=bearer(TESTER)
+    )
+    assert "no valid authorisation for gallery searches in case C4" in refused(response)
+    (event,) = events(web_world, "search.refused", since)
+    assert event["subject"] == "case:C4" and event["detail"]["purpose"] == WHY["purpose"]
+    assert list((web_world.home / "spool").iterdir()) == []
+
+
+def test_promoting_a_cluster_adds_its_faces_to_the_gallery(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    cluster = min(clusters_now(web_world).values(), key=lambda c: c["id"])
+    response = post(
+        client,
+        f"/cases/{CASE}/clusters/{cluster['id']}/promote",
+        data={"label": "Promoted-A", "status": "unidentified_series"},
+        headers=bearer(TESTER),
+    )
+    assert response.status_code == 303
+    why = ["--purpose", WHY["purpose"], "--legal-basis", WHY["legal_basis"]]
+    listed = cli_json(web_world, TESTER, "gallery", "list", "--case", CASE, *why)
+    (made,) = [i for i in listed if i["label"] == "Promoted-A"]
+    assert made["faces"] == cluster["size"]
+    shown = client.get(response.headers["location"], headers=bearer(TESTER)).text
+    assert "added to the gallery" in shown
