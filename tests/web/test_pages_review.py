@@ -481,3 +481,23 @@ def test_promoting_a_cluster_adds_its_faces_to_the_gallery(
     assert made["faces"] == cluster["size"]
     shown = client.get(response.headers["location"], headers=bearer(TESTER)).text
     assert "added to the gallery" in shown
+
+
+def test_the_review_pages_carry_no_inline_script_or_style(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    cluster_id = next(iter(clusters_now(web_world)))
+    pages = [
+        (TESTER, f"/cases/{CASE}/clusters"),
+        (TESTER, f"/cases/{CASE}/clusters/{cluster_id}"),
+        (TESTER, f"/cases/{CASE}/search"),
+        (SECOND, f"/cases/{CASE}/candidates"),
+        (SECOND, f"/cases/{CASE}/candidates/{_candidate(web_world)}"),
+        (GRANTOR, f"/cases/{CASE}/disputes"),
+    ]
+    for who, url in pages:
+        response = client.get(url, headers=bearer(who))
+        assert response.status_code == 200, url
+        html = response.text
+        assert "<script>" not in html and "style=" not in html and " on" + "click=" not in html
+        assert all('src="/static/' in tag for tag in html.split("<script")[1:]), url
