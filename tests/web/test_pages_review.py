@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from genkend.cli import main
 
@@ -501,3 +502,78 @@ def test_the_review_pages_carry_no_inline_script_or_style(
         html = response.text
         assert "<script>" not in html and "style=" not in html and " on" + "click=" not in html
         assert all('src="/static/' in tag for tag in html.split("<script")[1:]), url
+
+
+# ------------------------------------------------------------------ pictures
+
+
+def _grey_jpeg(response: Any) -> Image.Image:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.headers["cache-control"] == "no-store"
+    return Image.open(io.BytesIO(response.content))
+
+
+def _some_face(world: World) -> int:
+    return int(cli_json(world, TESTER, "faces", "list", "--case", CASE)[0]["id"])
+
+
+def test_a_face_is_served_blurred_and_grey_without_an_audit_event(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    face_id = _some_face(web_world)
+    since = newest_seq(web_world)
+    url = f"/cases/{CASE}/faces/{face_id}/picture?view=blurred&size=64"
+    picture = _grey_jpeg(client.get(url, headers=bearer(SECOND)))
+    assert picture.mode == "L" and max(picture.size) <= 64
+    assert events(web_world, "face.reveal", since) == []
+
+
+def test_revealing_a_face_is_one_audit_event(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    face_id = _some_face(web_world)
+    since = newest_seq(web_world)
+    answer = post(client, f"/cases/{CASE}/faces/{face_id}/reveal?size=128", headers=bearer(SECOND))
+    assert answer.status_code == 200 and answer.headers["hx-trigger"] == "exposure"
+    src = f"/cases/{CASE}/faces/{face_id}/picture?view=revealed&amp;size=128"
+    assert f'src="{src}"' in answer.text and f'id="face-{face_id}"' in answer.text
+    assert events(web_world, "face.reveal", since) == []  # nothing shown yet
+    revealed = client.get(src.replace("&amp;", "&"), headers=bearer(SECOND))
+    assert revealed.status_code == 200 and revealed.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(revealed.content)).mode == "RGB"
+    (event,) = events(web_world, "face.reveal", since)
+    assert event["actor"] == SECOND and event["detail"]["face_id"] == face_id
+
+
+def test_a_gallery_face_is_blurred_unaudited_and_revealed_audited(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    candidate_id = _candidate(web_world)
+    base = f"/cases/{CASE}/candidates/{candidate_id}/gallery-faces/1"
+    since = newest_seq(web_world)
+    blurred = _grey_jpeg(client.get(f"{base}/picture?view=blurred&size=64", headers=bearer(SECOND)))
+    assert blurred.mode == "L"
+    assert events(web_world, "face.reveal", since) == []
+    answer = post(client, f"{base}/reveal?size=128", headers=bearer(SECOND))
+    assert f'src="{base}/picture?view=revealed&amp;size=128"' in answer.text
+    revealed = client.get(f"{base}/picture?view=revealed&size=128", headers=bearer(SECOND))
+    assert Image.open(io.BytesIO(revealed.content)).mode == "RGB"
+    (event,) = events(web_world, "face.reveal", since)
+    assert event["detail"]["gallery_face_id"] == 1
+    assert event["detail"]["candidate"] == candidate_id
+
+
+def test_pictures_refuse_bad_views_other_identities_and_auditors(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    face_id = _some_face(web_world)
+    since = newest_seq(web_world)
+    face = f"/cases/{CASE}/faces/{face_id}/picture"
+    assert client.get(f"{face}?view=raw", headers=bearer(SECOND)).status_code == 422
+    assert client.get(f"{face}?size=4096", headers=bearer(SECOND)).status_code == 422
+    base = f"/cases/{CASE}/candidates/{_candidate(web_world)}/gallery-faces"
+    unknown = client.get(f"{base}/9999/picture?view=revealed", headers=bearer(SECOND))
+    assert unknown.status_code == 404
+    assert client.get(f"{face}?view=revealed", headers=bearer(AUDITOR)).status_code == 403
+    assert events(web_world, "face.reveal", since) == []

@@ -17,10 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from genkend import media
 from genkend.errors import NotFound
+from genkend.governance import audit
 from genkend.governance.access import REVIEWERS, SUPERVISORS
+from genkend.hashes import pictures
 from genkend.review.candidates import Candidate, Decision, View
 from genkend.review.candidates import view as view_of
+from genkend.services.faces import REVEAL_FACE
 from genkend.services.registry import service
 from genkend.services.review import BY_CANDIDATE
 from genkend.services.session import Session
@@ -112,3 +116,36 @@ def _view(conn: Connection, session: Session, row: dict[str, Any]) -> View:
     found = Candidate.from_row(row)
     given = [Decision.from_row(r) for r in stored_reviews.of_candidate(conn, found.id)]
     return view_of(found, given, session.caller.name, session.caller.roles)
+
+
+@service("gallery face picture", REVIEWERS | SUPERVISORS, case=BY_CANDIDATE)
+def gallery_face_picture(
+    session: Session,
+    candidate_id: int,
+    gallery_face_id: int,
+    view: str = "blurred",
+    max_side: int = 128,
+    case_id: str | None = None,
+) -> pictures.Picture:
+    """A face of the gallery identity the candidate proposes, from its stored crop:
+    greyscale and blurred unless ``view`` is ``revealed``; a reveal is a ``face.reveal``
+    audit event, committed before the pixels are returned."""
+    pictures.check_view(view, max_side)
+    with session.store.read() as conn:
+        found = Candidate.from_row(_in_case(conn, candidate_id, case_id))
+        crop = stored.gallery_face_crop(conn, gallery_face_id)
+    if crop is None or crop.identity_id != found.identity_id:
+        raise NotFound(
+            f"gallery face {gallery_face_id} is not a face of the identity candidate "
+            f"{candidate_id} proposes"
+        )
+    if crop.thumbnail is None:
+        raise NotFound(f"gallery face {gallery_face_id} has no picture")
+    image = media.decode(bytes(crop.thumbnail), max_pixels=session.settings.max_pixels).image
+    if view != "revealed":
+        return pictures.Picture(media.blurred(image, max_side), view=view)
+    with session.store.begin() as conn:
+        detail = {"gallery_face_id": gallery_face_id, "candidate": candidate_id}
+        detail["max_side"] = max_side
+        audit.record(conn, session.actor, REVEAL_FACE, f"case:{found.case_id}", detail)
+    return pictures.Picture(media.thumbnail(image, max_side), view=view)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from genkend.web.pages import candidates, cases, clusters, search, signin
+from genkend.web.pages import candidates, cases, clusters, face_pictures, search, signin
 
 router = APIRouter(include_in_schema=False)
-for area in (signin, cases, clusters, search, candidates):
+for area in (signin, cases, clusters, search, candidates, face_pictures):
     router.include_router(area.router)
 
 __all__ = ["router"]
