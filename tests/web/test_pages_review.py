@@ -213,7 +213,7 @@ def test_a_search_without_a_purpose_is_refused_audited_and_leaves_no_file(
         data={"purpose": "", "legal_basis": "warrant 1/2026"},
         headers=bearer(TESTER),
     )
-    assert "purpose" in refused(response, 400)
+    assert "purpose" in refused(response, 422)
     (event,) = events(web_world, "search.refused", since)
     assert event["actor"] == TESTER and event["subject"] == f"case:{CASE}"
     assert "purpose" in event["detail"]["reason"]
@@ -577,3 +577,36 @@ def test_pictures_refuse_bad_views_other_identities_and_auditors(
     assert unknown.status_code == 404
     assert client.get(f"{face}?view=revealed", headers=bearer(AUDITOR)).status_code == 403
     assert events(web_world, "face.reveal", since) == []
+
+
+def test_a_decision_under_another_cases_address_is_not_found_and_records_nothing(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    candidate_id = fresh_candidate(web_world)
+    cli(web_world, TESTER, "case", "create", "C5", "--title", "elsewhere")
+    cli(web_world, TESTER, "case", "member", "add", "C5", SECOND)
+    since = newest_seq(web_world)
+    form = {"outcome": "no_candidate", "note": "wrong address"}
+    response = post(
+        client, f"/cases/C5/candidates/{candidate_id}/decision", data=form, headers=bearer(SECOND)
+    )
+    refused(response, 404)
+    assert events(web_world, "review.decide", since) == []
+
+
+def test_a_probe_larger_than_an_ordinary_body_reaches_the_search(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    noise = Image.frombytes("RGB", (800, 800), bytes(range(256)) * 7500)
+    data = io.BytesIO()
+    noise.save(data, "PNG", compress_level=0)
+    assert len(data.getvalue()) > 1_048_576  # web_max_body_bytes
+    response = post(
+        client,
+        f"/cases/{CASE}/search",
+        files={"probe": ("big.png", data.getvalue(), "image/png")},
+        data=WHY,
+        headers=bearer(TESTER),
+    )
+    assert "no face found" in refused(response, 400)
+    assert list((web_world.home / "spool").iterdir()) == []

@@ -7,6 +7,8 @@ inline script: the CSP forbids it). A page that is not signed in redirects to
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter
 
 from genkend.web.pages import candidates, cases, clusters, face_pictures, search, signin
@@ -15,4 +17,7 @@ router = APIRouter(include_in_schema=False)
 for area in (signin, cases, clusters, search, candidates, face_pictures):
     router.include_router(area.router)
 
-__all__ = ["router"]
+# The pages that take a file (the gallery search's probe photo): web_max_upload_bytes.
+UPLOADS = re.compile(search.UPLOAD_PATH)
+
+__all__ = ["UPLOADS", "router"]

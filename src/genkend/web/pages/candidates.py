@@ -44,9 +44,8 @@ def decide(
     outcome: Annotated[str, Form(max_length=30)],
     note: Annotated[str, Form(max_length=4000)],
 ) -> RedirectResponse:
-    decided = review.decide(session, candidate_id, outcome, note)
-    # The service checked the candidate's own case; the answer goes to its address.
-    return RedirectResponse(_candidate_url(decided.candidate.case_id, candidate_id), 303)
+    review.decide(session, candidate_id, outcome, note, case_id)
+    return RedirectResponse(_candidate_url(case_id, candidate_id), 303)
 
 
 @router.get("/cases/{case_id:case}/disputes")
@@ -63,7 +62,5 @@ def resolve(
     outcome: Annotated[str, Form(max_length=30)],
     note: Annotated[str, Form(max_length=4000)],
 ) -> RedirectResponse:
-    settled = review.resolve(session, candidate_id, outcome, note)
-    return RedirectResponse(
-        f"/cases/{case_segment(settled.candidate.case_id)}/disputes?settled={candidate_id}", 303
-    )
+    review.resolve(session, candidate_id, outcome, note, case_id)
+    return RedirectResponse(f"/cases/{case_segment(case_id)}/disputes?settled={candidate_id}", 303)

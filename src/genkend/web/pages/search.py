@@ -1,9 +1,11 @@
 """Gallery search: the form (probe photo, purpose, legal basis, k, maximum distance)
 with the authorisation the search would run under, and the candidates it proposed.
 
-The uploaded probe is written inside the workspace's spool folder under a name of our
-own and removed when the search is done, whatever its outcome; the search service
-validates, refuses (audited as ``search.refused``) and records the search.
+The probe may be as large as the setting ``web_max_upload_bytes`` (``UPLOAD_PATH``;
+other pages keep ``web_max_body_bytes``). It is written inside the workspace's spool
+folder under a name of our own and removed when the search is done, whatever its
+outcome; the search service validates, refuses (audited as ``search.refused``) and
+records the search.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from fastapi.responses import HTMLResponse
 from genkend.errors import InvalidField
 from genkend.services import authorisations, search
 from genkend.web.auth import Caller
+from genkend.web.paths import CASE_SEGMENT
 from genkend.web.render import page
 
 router = APIRouter()
 
 _SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 _CHUNK = 1 << 20
+UPLOAD_PATH = f"/cases/{CASE_SEGMENT}/search"  # its body may be web_max_upload_bytes
 
 
 @router.get("/cases/{case_id:case}/search")
