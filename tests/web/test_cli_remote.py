@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 import socket
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from genkend.errors import GenkendError, InvalidField, NotFound, PermissionDenie
 from ..services.world import CASE, GRANTOR, REVIEWER, TESTER, World
 from .conftest import OUTSIDER, issue_token
 
+SECOND_REVIEWER = "rev2"  # reviewer, member of C1: the second of a blind double review
 WHY = ["--purpose", "identify victim", "--legal-basis", "warrant 1/2026"]
 
 
@@ -42,23 +45,29 @@ class Ran:
         return json.loads(self.out)
 
 
-@pytest.fixture(scope="module")
-def server_url(app: FastAPI) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(app: FastAPI, **tls: str) -> Iterator[int]:
     """The app behind Uvicorn on a loopback socket bound and listening before the server
     thread starts: a client's connection waits in the backlog until it is served."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", **tls)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield int(sock.getsockname()[1])
     finally:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+@pytest.fixture(scope="module")
+def server_url(app: FastAPI) -> Iterator[str]:
+    with serving(app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +76,9 @@ def tokens(web_world: World) -> Callable[[str], str]:
 
     def token(name: str) -> str:
         if name not in issued:
-            issued[name] = issue_token(web_world.home, name)
+            with pytest.MonkeyPatch.context() as patch:  # issued locally, as the account
+                patch.delenv("GENKEND_TOKEN", raising=False)
+                issued[name] = issue_token(web_world.home, name)
         return issued[name]
 
     return token
@@ -242,6 +253,99 @@ def test_a_candidate_of_another_case_or_without_its_case_is_not_found(
     assert missing.code == 2 and missing.err.startswith("genkend: error: --case is needed")
     elsewhere = cli(*show, "--case", "C2", token=tokens(REVIEWER))
     assert elsewhere.code == 1 and "C2" in elsewhere.err and elsewhere.out == ""
+
+
+def test_a_dispute_lists_and_resolves_through_the_server(
+    both: Callable[..., tuple[Ran, Ran]],
+    cli: Run,
+    server_url: str,
+    tokens: Callable[[str], str],
+    web_world: World,
+) -> None:
+    web_world.add_account(SECOND_REVIEWER, ["reviewer"], member=True)
+    probe = str(web_world.files / "probe.png")
+    searched = cli(
+        "--server", server_url, "search", "face", "--image", probe, "--case", CASE,
+        *WHY, "--gallery", "--max-distance", "2", "--json",
+        token=tokens(TESTER),
+    )  # fmt: skip
+    candidate = str(searched.json()["candidates"][0]["candidate_id"])
+    for reviewer, outcome in ((REVIEWER, "potential_candidate"), (SECOND_REVIEWER, "no_candidate")):
+        decided = cli(
+            "--server", server_url, "review", "decide", candidate, "--case", CASE,
+            "--outcome", outcome, "--note", "compared the ears",
+            token=tokens(reviewer),
+        )  # fmt: skip
+        assert decided.code == 0, decided.err
+    assert decided.out.endswith("candidate is now disputed\n")
+    far, near = both(GRANTOR, "review", "list", "--case", CASE, "--disputed", "--json")
+    assert far.json() == near.json() and candidate in {str(c["id"]) for c in far.json()}
+    settled = cli(
+        "--server", server_url, "review", "resolve", candidate, "--case", CASE,
+        "--outcome", "identified", "--note", "the scar matches", "--json",
+        token=tokens(GRANTOR),
+    )  # fmt: skip
+    assert settled.code == 0, settled.err
+    assert settled.json()["status"] == "identified"
+    assert [d["role"] for d in settled.json()["decisions"]] == [
+        "reviewer",
+        "reviewer",
+        "supervisor",
+    ]
+    events = cli(
+        "--home", str(web_world.home), "--user", TESTER, "audit", "show",
+        "--action", "review.resolve", "--json",
+    ).json()  # fmt: skip
+    assert [(e["actor"], e["host"]) for e in events] == [(GRANTOR, "web 127.0.0.1")]
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A certificate authority of the unit's own and a server certificate it signed for
+    127.0.0.1, made with the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command to make a test certificate authority")
+    d = tmp_path_factory.mktemp("tls")
+    (d / "ext.cnf").write_text(
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
+        "basicConstraints=critical,CA:FALSE\nauthorityKeyIdentifier=keyid\n"
+        "subjectKeyIdentifier=hash\n"
+    )
+    steps = [
+        "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
+        "-subj /CN=genkend-test-CA -addext basicConstraints=critical,CA:TRUE "
+        "-addext keyUsage=critical,keyCertSign,cRLSign",
+        "req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1",
+        "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+        "-out server.pem -extfile ext.cnf",
+    ]
+    for step in steps:
+        subprocess.run(["openssl", *step.split()], cwd=d, check=True, capture_output=True)
+    return {"ca": d / "ca.pem", "cert": d / "server.pem", "key": d / "server.key"}
+
+
+def test_tls_is_verified_against_the_system_or_the_units_own_authority(
+    app: FastAPI,
+    cli: Run,
+    tls: dict[str, Path],
+    tokens: Callable[[str], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    certificate = {"ssl_certfile": str(tls["cert"]), "ssl_keyfile": str(tls["key"])}
+    with serving(app, **certificate) as port:
+        url = f"https://127.0.0.1:{port}"
+        args = ["--server", url, "media", "list", "--case", CASE, "--json"]
+        monkeypatch.setenv("SSL_CERT_FILE", str(tls["ca"]))  # the environment is not trusted
+        unknown = cli(*args, token=tokens(TESTER))
+        assert unknown.code == 1 and unknown.out == ""
+        assert "CERTIFICATE_VERIFY_FAILED" in unknown.err and "--server-ca" in unknown.err
+        trusted = cli("--server-ca", str(tls["ca"]), *args, token=tokens(TESTER))
+        assert trusted.code == 0, trusted.err
+        assert trusted.json() and all(m["id"] for m in trusted.json())
+        monkeypatch.setenv("GENKEND_SERVER_CA", str(tls["ca"]))
+        assert cli(*args, token=tokens(TESTER)).json() == trusted.json()
+    unreadable = cli("--server-ca", str(tls["key"].parent / "none.pem"), *args, token="gk_x")
+    assert unreadable.code == 2 and "--server-ca" in unreadable.err
 
 
 def test_without_a_token_or_with_user_the_server_is_not_asked(cli: Run, server_url: str) -> None:
