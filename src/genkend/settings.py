@@ -148,6 +148,11 @@ class Settings:
         "In a served workspace, the account local commands act as without GENKEND_TOKEN; "
         "empty means the workspace's first admin.",
     )
+    welfare_break_after: int = _setting(
+        50,
+        "Reviewer welfare: pictures a reviewer reveals (since their last break) before the "
+        "web app reminds them to take a break; 0 never reminds.",
+    )
 
     def __post_init__(self) -> None:
         for name in WEB_SETTINGS:
@@ -156,6 +161,8 @@ class Settings:
         for name in RETENTION_SETTINGS:
             if getattr(self, name) < 0:
                 raise SettingsError(f"setting {name}: a number of days, 0 or more (0 keeps)")
+        if self.welfare_break_after < 0:
+            raise SettingsError("setting welfare_break_after: a number of reveals, 0 or more")
         days = self.retention_search_logs_days
         if 0 < days < MIN_SEARCH_LOG_DAYS:
             raise SettingsError(

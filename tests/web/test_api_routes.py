@@ -265,6 +265,24 @@ def test_a_bad_search_field_is_422_naming_it(
 
 
 @pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (f"/cases/{CASE}/gallery?purpose=%20&legal_basis=l", "purpose"),
+        (f"/cases/{CASE}/gallery?purpose=p&legal_basis=%20", "legal_basis"),
+        ("/audit/verify?anchor=12", "anchor"),
+    ],
+)
+def test_a_field_the_domain_refuses_is_422_in_its_own_name(
+    client: TestClient, bearer: Bearer, path: str, field: str
+) -> None:
+    response = client.get(f"/api/v1{path}", headers=bearer())
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["kind"] == "invalid_field" and error["field"] == field
+    assert "--" not in error["message"]  # the domain's words, not the CLI's flags
+
+
+@pytest.mark.parametrize(
     "path", ["/cases", f"/cases/{CASE}/clusters/merge", f"/cases/{CASE}/candidates/1/decision"]
 )
 def test_malformed_json_is_422_not_500(client: TestClient, bearer: Bearer, path: str) -> None:

@@ -29,18 +29,8 @@ from genkend.web.api.models import ERROR_RESPONSES
 
 PREFIX = "/api/v1"
 router = APIRouter(prefix=PREFIX, responses=ERROR_RESPONSES)
-for area in (
-    signin,
-    meta,
-    cases,
-    media,
-    clusters,
-    gallery,
-    review,
-    authorisations,
-    accounts,
-    audit,
-):
+AREAS = (signin, meta, cases, media, clusters, gallery, review, authorisations, accounts, audit)
+for area in AREAS:
     router.include_router(area.router)
 
 # The routes that take a file, whose body may be as large as web_max_upload_bytes.

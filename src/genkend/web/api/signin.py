@@ -49,6 +49,6 @@ def login(request: Request, credentials: Credentials) -> JSONResponse:
 def logout(request: Request, session: Caller) -> Response:
     """End the caller's session (with its CSRF token) and clear the cookie."""
     auth.sign_out(request)
-    response = Response(status_code=204)  # a 204 has no body, not even null
+    response = Response(status_code=204)  # no body at all: a 204 may not carry one
     auth.clear_session_cookie(response)
     return response
