@@ -380,11 +380,20 @@ def test_a_local_only_command_with_server_says_so(cli: Run, server_url: str) -> 
 
 
 @pytest.mark.parametrize(
-    "url", ["http://example.org", "ftp://127.0.0.1", "127.0.0.1:8000", "https://h/?next=x"]
+    "url",
+    [
+        "http://example.org",
+        "http://10.0.0.5:8000",
+        "ftp://127.0.0.1",
+        "127.0.0.1:8000",
+        "https://h/?next=x",
+        "https://me:secret@h",
+    ],
 )
 def test_a_token_is_sent_only_over_tls_or_to_this_machine(cli: Run, url: str) -> None:
     refused = cli("--server", url, "audit", "verify", token="gk_anything")
     assert refused.code == 2 and refused.err.startswith("genkend: error: --server ")
+    assert "secret" not in refused.err
 
 
 def test_loopback_addresses_may_use_plain_http() -> None:

@@ -184,6 +184,11 @@ def checked_url(url: str) -> str:
         raise errors.UsageError(f"--server {url} is not a URL: {exc}") from exc
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise errors.UsageError(f"--server takes an https:// address, not {url}")
+    if parsed.userinfo:  # not echoed: it may hold a password
+        raise errors.UsageError(
+            f"--server takes no user name or password in the address: {TOKEN_VARIABLE} "
+            "says who you are"
+        )
     if parsed.query or parsed.fragment:
         raise errors.UsageError(f"--server takes the server's address only, not {url}")
     if parsed.scheme == "http" and not _loopback(parsed.host):
