@@ -116,7 +116,7 @@ def _body(app: FastAPI, route: Route) -> dict[str, Any]:
         return {}
     document = app.openapi()
     definitions = document.get("components", {}).get("schemas", {})
-    operation = document["paths"].get(route.path_format, {})
+    operation = document["paths"].get(route.path, {})
     media = next(iter(operation.values()), {}).get("requestBody", {}).get("content", {})
     for kind in ("application/json", "application/x-www-form-urlencoded"):
         if kind in media:

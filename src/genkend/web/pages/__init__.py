@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from genkend.web.pages import cases, signin
+from genkend.web.pages import cases, media, signin, welfare
 
 router = APIRouter(include_in_schema=False)
-for area in (signin, cases):
+for area in (signin, cases, media, welfare):
     router.include_router(area.router)
 
 __all__ = ["router"]
