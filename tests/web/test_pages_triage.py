@@ -26,11 +26,15 @@ from genkend.web import create_app
 from genkend.workspace import open_workspace
 
 from ..services.world import CASE, REVIEWER, TESTER, World
+from .conftest import set_password
 
 Bearer = Callable[..., dict[str, str]]
 AUDITOR = "aud"  # auditor only, member of C1
 BREAKER = "rev2"  # reviewer, member of C1: the exposure test's own account
 EXTRA = 130  # pictures of the second ingest: with the world's two, more than one page
+HOSTILE = '<b onmouseover="x">.jpg'  # and one whose name and EXIF are markup
+MARKUP = "<script>alert(1)</script>"
+PASSWORD = "correct horse battery"
 IDS = re.compile(r'data-media="(\d+)"')
 NEXT = re.compile(r'rel="next" href="([^"]+)"')
 
@@ -55,6 +59,9 @@ def world(web_world: World) -> World:
         image = Image.new("RGB", (48, 32), colour)
         image.putpixel((i % 48, i // 48), (255 - colour[0], 0, 0))
         image.save(more / f"extra-{i:03d}.png")
+    exif = Image.Exif()
+    exif[0x010F] = MARKUP  # Make
+    Image.new("RGB", (40, 30), (90, 20, 160)).save(more / HOSTILE, exif=exif)
     _cli(web_world, TESTER, "ingest", str(more), "--case", CASE, "--workers", "0")
     other = web_world.files / "other"
     other.mkdir()
@@ -63,6 +70,7 @@ def world(web_world: World) -> World:
     _cli(web_world, TESTER, "ingest", str(other), "--case", "C2", "--workers", "0")
     web_world.add_account(AUDITOR, ("auditor",), member=True)
     web_world.add_account(BREAKER, ("reviewer",), member=True)
+    set_password(web_world.home, REVIEWER, PASSWORD)
     return web_world
 
 
@@ -96,14 +104,14 @@ def test_the_dashboard_shows_the_cases_counts(
     assert response.status_code == 200
     counts = dict(re.findall(r'data-count="(\w+)">(\d+)<', response.text))
     faces = _cli(world, TESTER, "faces", "list", "--case", CASE, "--json")
-    assert int(counts["media"]) == len(listed) == EXTRA + 2
+    assert int(counts["media"]) == len(listed) == EXTRA + 3
     assert int(counts["new"]) == sum(m["status"] == "new" for m in listed)
     assert int(counts["faces"]) == len(faces) == 3
     assert int(counts["with_faces"]) == len({f["media_id"] for f in faces}) == 2
     assert int(counts["clusters"]) >= 1
     assert f'href="/cases/{CASE}/media?filter=has_faces"' in response.text
     assert "2 items read, 0 unreadable" in response.text  # the world's first run
-    assert f"{EXTRA} items read" in response.text  # and the second
+    assert f"{EXTRA + 1} items read" in response.text  # and the second
     assert 'hx-trigger="every 2s"' not in response.text  # nothing runs: no polling
 
 
@@ -300,3 +308,40 @@ def test_the_exposure_counter_counts_reveals_and_reminds_at_the_threshold(
     assert 'data-reveals="2"' in rested.text and "Take a break" not in rested.text
     plain = client.post("/welfare/break", headers=me, follow_redirects=False)
     assert plain.status_code == 303 and plain.headers["location"] == "/cases"
+
+
+def test_names_and_exif_from_the_evidence_are_text_not_markup(
+    client: TestClient, bearer: Bearer, listed: list[dict[str, Any]]
+) -> None:
+    item = _item_named(listed, HOSTILE)
+    detail = client.get(f"/cases/{CASE}/media/{item['id']}", headers=bearer()).text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail  # the EXIF table
+    assert MARKUP not in detail and "<b onmouseover" not in detail
+    assert "&lt;b onmouseover=&#34;x&#34;&gt;.jpg" in detail
+    grid = "".join(
+        client.get(f"/cases/{CASE}/media?filter=all&after={after}", headers=bearer()).text
+        for after in (0, item["id"] - 1)
+    )
+    assert "&lt;b onmouseover=" in grid and "<b onmouseover" not in grid
+
+
+def test_a_reveal_from_a_signed_in_page_needs_its_csrf_token(
+    client: TestClient, world: World, listed: list[dict[str, Any]]
+) -> None:
+    signed = client.post("/api/v1/login", json={"username": REVIEWER, "password": PASSWORD})
+    assert signed.status_code == 200
+    item = _item_named(listed, "b.png")
+    page = client.get(f"/cases/{CASE}/media/{item['id']}").text
+    [token] = re.findall(r'name="csrf_token" value="([^"]+)"', page)[:1]
+    assert token == signed.json()["csrf_token"]
+    before = len(_reveals(world))
+    url = f"/cases/{CASE}/media/{item['id']}/reveal"
+    assert client.post(url, data={"size": "256"}).status_code == 403
+    forged = client.post(url, data={"size": "256", "csrf_token": "forged"})
+    assert forged.status_code == 403
+    assert len(_reveals(world)) == before
+    allowed = client.post(url, data={"size": "512", "csrf_token": token})
+    assert allowed.status_code == 200 and "size=512" in allowed.text
+    by_htmx = client.post(url, data={"size": "256"}, headers={"X-CSRF-Token": token})
+    assert by_htmx.status_code == 200
+    assert len(_reveals(world)) == before + 2
