@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genkend.clock import from_text, to_text, utc_now
 from genkend.errors import NotFound
@@ -29,6 +29,9 @@ from genkend.hashes import grid as grid_view
 from genkend.services.registry import CaseOf, service
 from genkend.services.session import Session
 from genkend.store import welfare as stored_welfare
+
+if TYPE_CHECKING:
+    from genkend.store import Connection
 
 REVEAL_MEDIA = "media.reveal"
 REVEAL_SECONDS = 60
@@ -164,7 +167,7 @@ def _check_in_case(media_id: int, case_id: str, in_case: str | None) -> None:
 
 
 def _refused_reveal(
-    conn: Any, session: Session, media_id: int, max_side: int, reveal: int | None
+    conn: Connection, session: Session, media_id: int, max_side: int, reveal: int | None
 ) -> str | None:
     """Why the revealed picture may not be shown (None: it may): it needs a recorded
     reveal of the caller's, of this item, at least this large, and recent."""
