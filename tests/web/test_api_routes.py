@@ -11,10 +11,11 @@ import contextlib
 import hashlib
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, get_args
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -23,7 +24,9 @@ from genkend.faces import gallery
 from genkend.governance import access
 from genkend.hashes import grid
 from genkend.review import double_review
+from genkend.web import api
 from genkend.web.api import models
+from genkend.web.security import Hardening
 
 from ..services.world import CASE, GRANTOR, REVIEWER, TESTER, World
 from .conftest import issue_token
@@ -331,6 +334,31 @@ def test_an_oversized_body_is_413(client: TestClient, bearer: Bearer) -> None:
     )
     assert response.status_code == 413
     assert response.json()["error"]["kind"] == "too_large"
+
+
+def test_a_body_without_a_length_is_cut_at_the_limit_too(
+    client: TestClient, bearer: Bearer
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(32):
+            yield b"x" * (64 << 10)  # 2 MiB in all, announced by no Content-Length
+
+    headers = {**bearer(), "Content-Type": "application/json"}
+    response = client.post("/api/v1/cases", headers=headers, content=chunks())
+    assert response.status_code == 413
+
+
+def test_only_the_search_route_takes_the_upload_limit(app: FastAPI) -> None:
+    hardening = Hardening(app, max_body=10, max_upload=20, uploads=api.UPLOADS)
+    assert hardening.limit(f"/api/v1/cases/{CASE}/search/face") == 20
+    assert hardening.limit("/api/v1/cases/2026~0042/search/face") == 20
+    for other in (
+        f"/api/v1/cases/{CASE}/search/face/x",
+        f"/api/v1/cases/{CASE}/clusters/merge",
+        f"/cases/{CASE}/search/face",
+        "/api/v1/cases",
+    ):
+        assert hardening.limit(other) == 10, other
 
 
 def test_a_probe_may_be_larger_than_other_bodies_up_to_its_own_limit(
