@@ -430,3 +430,31 @@ def test_an_account_made_then_disabled_over_the_api_can_no_longer_act(
     assert client.get(f"/api/v1/cases/{CASE}/candidates", headers=token).status_code == 401
     accounts = client.get("/api/v1/accounts", headers=bearer()).json()
     assert [a["enabled"] for a in accounts if a["name"] == "temp"] == [False]
+
+
+def test_the_dashboard_counts_what_the_media_list_shows(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    shown = client.get(f"/api/v1/cases/{CASE}/dashboard", headers=bearer())
+    assert shown.status_code == 200, shown.text
+    figures = shown.json()
+    listed = cli_json(web_world, TESTER, "media", "list", "--case", CASE)
+    assert figures["case_id"] == CASE and figures["media"] == len(listed)
+    assert figures["new"] == sum(m["status"] == "new" for m in listed)
+    assert figures["faces"] == len(cli_json(web_world, TESTER, "faces", "list", "--case", CASE))
+    assert [r["status"] for r in figures["runs"]] == ["done"]
+    refused = client.get(f"/api/v1/cases/{CASE}/dashboard", headers=bearer(AUDITOR))
+    assert refused.status_code == 403
+
+
+def test_exposure_is_the_callers_and_a_break_restarts_the_reminder(
+    client: TestClient, bearer: Bearer
+) -> None:
+    before = client.get("/api/v1/me/exposure", headers=bearer(REVIEWER))
+    assert before.status_code == 200
+    assert before.json()["account"] == REVIEWER and before.json()["reveals"] == 0
+    rested = client.post("/api/v1/me/break", headers=bearer(REVIEWER))
+    assert rested.status_code == 200
+    assert rested.json()["last_break"] is not None and rested.json()["since_break"] == 0
+    breaks = client.get("/api/v1/audit/events?action=welfare.break", headers=bearer()).json()
+    assert [e["actor"] for e in breaks] == [REVIEWER]
