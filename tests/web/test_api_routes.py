@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, get_args
 
 import pytest
@@ -159,6 +160,28 @@ def test_a_face_search_answers_what_the_cli_prints_and_leaves_no_file(
     assert shown["candidates"] and shown["kind"] == "search.case"
     assert shown["audit_seq"] < printed["audit_seq"]
     assert set(spool.iterdir()) == before  # the uploaded probe was removed
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("../../evil.png", "evil.png"), ("..", "probe"), ("a b\\c;.png", "a_b_c_.png")],
+)
+def test_a_probe_name_cannot_leave_the_spool(
+    client: TestClient, bearer: Bearer, web_world: World, sent: str, kept: str
+) -> None:
+    spool = web_world.home / "spool"
+    response = client.post(
+        f"/api/v1/cases/{CASE}/search/face",
+        headers=bearer(),
+        data=WHY,
+        files={"image": (sent, (web_world.files / "probe.png").read_bytes(), "image/png")},
+    )
+    assert response.status_code == 200, response.text
+    searched = client.get("/api/v1/audit/events?action=search.case", headers=bearer()).json()
+    recorded = Path(searched[-1]["detail"]["input"]["file"])
+    assert recorded.name == kept and recorded.parent.parent == spool
+    assert not list(spool.iterdir())  # the probe and its folder are gone
+    assert not (web_world.home.parent / "evil.png").exists()
 
 
 def test_a_probe_that_is_no_picture_or_has_no_face_is_refused_and_removed(
