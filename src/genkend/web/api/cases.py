@@ -10,7 +10,15 @@ from fastapi import APIRouter, Response
 
 from genkend.services import cases
 from genkend.services import dashboard as case_dashboard
-from genkend.web.api.models import CaseOut, CaseViewOut, MemberOut, Name, NewCase, NewMember
+from genkend.web.api.models import (
+    CaseOut,
+    CaseViewOut,
+    DashboardOut,
+    MemberOut,
+    Name,
+    NewCase,
+    NewMember,
+)
 from genkend.web.auth import Caller
 
 router = APIRouter(tags=["cases"])
@@ -53,7 +61,7 @@ def remove_member(session: Caller, case_id: str, name: Name) -> None:
     cases.remove_member(session, case_id, name)
 
 
-@router.get("/cases/{case_id:case}/dashboard")
+@router.get("/cases/{case_id:case}/dashboard", response_model=DashboardOut)
 def dashboard(session: Caller, case_id: str) -> dict[str, Any]:
     """The case's figures by triage state, its faces and clusters, and every ingest run
     with its progress (read while an ingest goes on)."""
