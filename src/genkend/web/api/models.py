@@ -24,6 +24,7 @@ Outcome = Literal["potential_candidate", "no_candidate", "inconclusive"]
 Resolution = Literal["identified", "rejected", "inconclusive"]
 IdentityStatus = Literal["identified", "unidentified_series"]
 MediaStatus = Literal["new", "known", "non_pertinent", "near_known"]
+GridFilter = Literal["all", "new", "known", "categorised", "near_known", "has_faces", "errors"]
 
 
 class ErrorDetail(BaseModel):
@@ -159,6 +160,25 @@ class MemberOut(Shape):
     added_by: str
 
 
+class GridItemOut(Shape):
+    id: int
+    kind: str
+    mime: str
+    size: int
+    width: int | None
+    height: int | None
+    status: MediaStatus
+    category: int | None
+    faces: int
+    file_name: str | None
+    error: str | None
+
+
+class MediaPageOut(Shape):
+    items: list[GridItemOut]
+    next_after: int | None
+
+
 class ClusterOut(Shape):
     id: int
     label: str | None
@@ -272,3 +292,43 @@ class UsageOut(Shape):
     generated_at: str
     searches: list[dict[str, Any]]
     review_outcomes: dict[str, int]
+
+
+class IngestRunOut(Shape):
+    source_id: str
+    kind: str
+    status: str
+    started: str
+    finished: str | None
+    items: int
+    errors: int
+    error: str | None
+
+
+class DashboardOut(Shape):
+    case_id: str
+    media: int
+    new: int
+    known: int
+    categorised: int
+    near_known: int
+    non_pertinent: int
+    errors: int
+    unreadable_locations: int
+    media_errors: int
+    with_faces: int
+    faces: int
+    clusters: int
+    runs: list[IngestRunOut]
+
+
+class ExposureOut(Shape):
+    account: str
+    day: str
+    reveals: int
+    first_reveal: str | None
+    last_reveal: str | None
+    last_break: str | None
+    since_break: int
+    break_after: int
+    break_due: bool
