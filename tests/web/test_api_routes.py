@@ -11,10 +11,12 @@ import contextlib
 import hashlib
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -23,7 +25,9 @@ from genkend.faces import gallery
 from genkend.governance import access
 from genkend.hashes import grid
 from genkend.review import double_review
+from genkend.web import api
 from genkend.web.api import models
+from genkend.web.security import Hardening
 
 from ..services.world import CASE, GRANTOR, REVIEWER, TESTER, World
 from .conftest import issue_token
@@ -156,6 +160,28 @@ def test_a_face_search_answers_what_the_cli_prints_and_leaves_no_file(
     assert shown["candidates"] and shown["kind"] == "search.case"
     assert shown["audit_seq"] < printed["audit_seq"]
     assert set(spool.iterdir()) == before  # the uploaded probe was removed
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("../../evil.png", "evil.png"), ("..", "probe"), ("a b\\c;.png", "a_b_c_.png")],
+)
+def test_a_probe_name_cannot_leave_the_spool(
+    client: TestClient, bearer: Bearer, web_world: World, sent: str, kept: str
+) -> None:
+    spool = web_world.home / "spool"
+    response = client.post(
+        f"/api/v1/cases/{CASE}/search/face",
+        headers=bearer(),
+        data=WHY,
+        files={"image": (sent, (web_world.files / "probe.png").read_bytes(), "image/png")},
+    )
+    assert response.status_code == 200, response.text
+    searched = client.get("/api/v1/audit/events?action=search.case", headers=bearer()).json()
+    recorded = Path(searched[-1]["detail"]["input"]["file"])
+    assert recorded.name == kept and recorded.parent.parent == spool
+    assert not list(spool.iterdir())  # the probe and its folder are gone
+    assert not (web_world.home.parent / "evil.png").exists()
 
 
 def test_a_probe_that_is_no_picture_or_has_no_face_is_refused_and_removed(
@@ -333,6 +359,31 @@ def test_an_oversized_body_is_413(client: TestClient, bearer: Bearer) -> None:
     assert response.json()["error"]["kind"] == "too_large"
 
 
+def test_a_body_without_a_length_is_cut_at_the_limit_too(
+    client: TestClient, bearer: Bearer
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(32):
+            yield b"x" * (64 << 10)  # 2 MiB in all, announced by no Content-Length
+
+    headers = {**bearer(), "Content-Type": "application/json"}
+    response = client.post("/api/v1/cases", headers=headers, content=chunks())
+    assert response.status_code == 413
+
+
+def test_only_the_search_route_takes_the_upload_limit(app: FastAPI) -> None:
+    hardening = Hardening(app, max_body=10, max_upload=20, uploads=api.UPLOADS)
+    assert hardening.limit(f"/api/v1/cases/{CASE}/search/face") == 20
+    assert hardening.limit("/api/v1/cases/2026~0042/search/face") == 20
+    for other in (
+        f"/api/v1/cases/{CASE}/search/face/x",
+        f"/api/v1/cases/{CASE}/clusters/merge",
+        f"/cases/{CASE}/search/face",
+        "/api/v1/cases",
+    ):
+        assert hardening.limit(other) == 10, other
+
+
 def test_a_probe_may_be_larger_than_other_bodies_up_to_its_own_limit(
     client: TestClient, bearer: Bearer, web_world: World
 ) -> None:
@@ -402,3 +453,31 @@ def test_an_account_made_then_disabled_over_the_api_can_no_longer_act(
     assert client.get(f"/api/v1/cases/{CASE}/candidates", headers=token).status_code == 401
     accounts = client.get("/api/v1/accounts", headers=bearer()).json()
     assert [a["enabled"] for a in accounts if a["name"] == "temp"] == [False]
+
+
+def test_the_dashboard_counts_what_the_media_list_shows(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    shown = client.get(f"/api/v1/cases/{CASE}/dashboard", headers=bearer())
+    assert shown.status_code == 200, shown.text
+    figures = shown.json()
+    listed = cli_json(web_world, TESTER, "media", "list", "--case", CASE)
+    assert figures["case_id"] == CASE and figures["media"] == len(listed)
+    assert figures["new"] == sum(m["status"] == "new" for m in listed)
+    assert figures["faces"] == len(cli_json(web_world, TESTER, "faces", "list", "--case", CASE))
+    assert [r["status"] for r in figures["runs"]] == ["done"]
+    refused = client.get(f"/api/v1/cases/{CASE}/dashboard", headers=bearer(AUDITOR))
+    assert refused.status_code == 403
+
+
+def test_exposure_is_the_callers_and_a_break_restarts_the_reminder(
+    client: TestClient, bearer: Bearer
+) -> None:
+    before = client.get("/api/v1/me/exposure", headers=bearer(REVIEWER))
+    assert before.status_code == 200
+    assert before.json()["account"] == REVIEWER and before.json()["reveals"] == 0
+    rested = client.post("/api/v1/me/break", headers=bearer(REVIEWER))
+    assert rested.status_code == 200
+    assert rested.json()["last_break"] is not None and rested.json()["since_break"] == 0
+    breaks = client.get("/api/v1/audit/events?action=welfare.break", headers=bearer()).json()
+    assert [e["actor"] for e in breaks] == [REVIEWER]

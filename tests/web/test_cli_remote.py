@@ -120,8 +120,6 @@ def both(
 
 
 EVERYDAY = [
-    (TESTER, ["media", "list", "--case", CASE]),
-    (TESTER, ["media", "list", "--case", CASE, "--status", "new"]),
     (REVIEWER, ["review", "list", "--case", CASE]),
     (TESTER, ["review", "list", "--case", CASE, "--disputed"]),
     (TESTER, ["audit", "verify"]),
@@ -139,6 +137,28 @@ def test_an_everyday_command_prints_through_the_server_what_it_prints_locally(
     far_table, near_table = both(user, *args)
     assert far_table == near_table and far_table.code == 0
     assert CASE in far_table.out or args[0] == "audit"
+
+
+@pytest.mark.parametrize("status", [None, "new", "non_pertinent"])
+def test_media_list_through_the_server_pages_the_case_grid(
+    both: Callable[..., tuple[Ran, Ran]], monkeypatch: pytest.MonkeyPatch, status: str | None
+) -> None:
+    monkeypatch.setattr(remote, "GRID_PAGE", 1)  # one item a page: the list follows next_after
+    args = ["media", "list", "--case", CASE, *(["--status", status] if status else [])]
+    far, near = both(TESTER, *args, "--json")
+    assert (far.code, far.err) == (near.code, near.err) == (0, "")
+    listed = [m for m in near.json() if status is None or m["status"] == status]
+    same = ("id", "status", "category", "mime", "width", "height", "error")
+    assert [{k: m[k] for k in same} for m in far.json()] == [
+        {k: m.get(k) for k in same} for m in listed
+    ]
+    assert all(
+        str(m["file_name"]) in n["locations"][0]["location"]
+        for m, n in zip(far.json(), listed, strict=True)
+    )
+    assert listed or status == "non_pertinent", "the world has something to show"
+    table = both(TESTER, *args)[0]
+    assert table.code == 0 and all(f"│ {m['id']} " in table.out for m in listed)
 
 
 def test_a_candidate_shows_the_same_blind_then_decided_through_the_server(
@@ -410,8 +430,11 @@ def _answering(
     return remote.Server("https://genkend.test", "gk_t", transport=httpx2.MockTransport(answer))
 
 
-def test_the_probe_is_uploaded_under_a_neutral_name(web_world: World, tmp_path: Path) -> None:
-    named = tmp_path / "Jane-Doe-2019.PNG"
+def test_the_probe_is_uploaded_under_its_name_without_its_folders(
+    web_world: World, tmp_path: Path
+) -> None:
+    (tmp_path / "Unit-7-secret").mkdir()
+    named = tmp_path / "Unit-7-secret" / "probe-17.PNG"
     named.write_bytes((web_world.files / "probe.png").read_bytes())
     sent: list[httpx2.Request] = []
 
@@ -425,7 +448,7 @@ def test_the_probe_is_uploaded_under_a_neutral_name(web_world: World, tmp_path: 
     }
     (request,) = sent
     body = request.read()
-    assert b"Jane-Doe" not in body and b'filename="probe.png"' in body
+    assert b"Unit-7-secret" not in body and b'filename="probe-17.PNG"' in body
     assert named.read_bytes() in body
     assert request.url.path == "/api/v1/cases/2026~7/search/face"
     assert request.headers["authorization"] == "Bearer gk_t"

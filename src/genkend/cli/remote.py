@@ -32,6 +32,8 @@ API = "/api/v1"
 # A face search detects faces in the probe on the server: give it time, but not for ever.
 TIMEOUT = httpx2.Timeout(120.0, connect=10.0)
 LOOPBACK_NAMES = frozenset({"localhost"})
+GRID_STATUSES = frozenset({"new", "known", "near_known"})  # statuses that are grid filters
+GRID_PAGE = 500  # the most the grid gives in one page
 
 # The server's error kinds (genkend.web.errors.STATUS) as the domain's errors.
 KINDS: dict[str, type[errors.GenkendError]] = {
@@ -78,9 +80,22 @@ class Server:
 
     # The use cases -----------------------------------------------------------------
 
-    def media_list(self, case_id: str, status: str | None) -> Any:
-        params = {} if status is None else {"status": status}
-        return self._call("GET", f"{_case(case_id)}/media", params=params)
+    def media_list(self, case_id: str, status: str | None) -> list[dict[str, Any]]:
+        """Every item of the case's triage grid (``GridItem``: no locations or hits, its
+        first file name), page after page; the grid filters by the statuses it knows,
+        the others (``non_pertinent``) are kept from its ``all`` pages."""
+        grid_filter = status if status in GRID_STATUSES else "all"
+        found: list[dict[str, Any]] = []
+        after: int | None = None
+        while True:
+            params: dict[str, Any] = {"filter": grid_filter, "limit": GRID_PAGE}
+            if after is not None:
+                params["after"] = after
+            page = self._call("GET", f"{_case(case_id)}/media", params=params)
+            found += [m for m in page["items"] if status is None or m["status"] == status]
+            after = page.get("next_after")
+            if after is None:
+                return found
 
     def search_face(
         self,
@@ -93,8 +108,9 @@ class Server:
         k: int,
         max_distance: float | None,
     ) -> Any:
-        """The probe photo is uploaded under a neutral name: only its suffix tells the
-        server its type, and the local file name (it may name a person) stays here."""
+        """The probe photo is uploaded under its file name, so that the audit event and
+        the candidates name the photo searched (as a local search names its path); the
+        folders above it stay here."""
         form = {
             "purpose": purpose,
             "legal_basis": legal_basis,
@@ -109,7 +125,7 @@ class Server:
         except OSError as exc:
             raise errors.UsageError(f"cannot read --image {image}: {exc.strerror}") from exc
         with photo:
-            upload = {"image": ("probe" + image.suffix.lower(), photo, "application/octet-stream")}
+            upload = {"image": (image.name, photo, "application/octet-stream")}
             return self._call("POST", f"{_case(case_id)}/search/face", data=form, files=upload)
 
     def review_list(self, case_id: str, disputed: bool) -> Any:

@@ -2,13 +2,17 @@
 
 The probe photo arrives as a multipart upload (bounded by the setting
 ``web_max_upload_bytes``, applied to this route alone by ``security.Hardening``). It is
-written inside the workspace (``spool_dir``) for the search to read, and removed when the
-search is over, whatever its outcome: nothing of it stays on the server but the audit
-event's digest.
+written inside the workspace (a new folder of ``spool_dir``, under its own file name made
+safe) for the search to read, and removed when the search is over, whatever its outcome:
+nothing of it stays on the server but the audit event's name and digest. (While the
+request is parsed, Starlette holds an upload in memory up to 1 MiB and beyond that in an
+anonymous temporary file of the system's temporary folder, gone when the request ends:
+a deployment points ``TMPDIR`` at the workspace's volume.)
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +27,8 @@ from genkend.web.paths import CASE_SEGMENT
 router = APIRouter(tags=["gallery"])
 
 CHUNK = 1 << 16
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+MAX_NAME = 100
 UPLOAD_PATH = f"/cases/{CASE_SEGMENT}/search/face"  # see web_max_upload_bytes
 
 
@@ -68,19 +74,28 @@ def search_face(
             max_distance,
         ).as_dict()
     finally:
-        probe.unlink(missing_ok=True)
+        _removed(probe)
 
 
 def _spooled(spool: Path, upload: UploadFile) -> Path:
-    """The upload's bytes in a new file of the workspace's spool folder."""
-    suffix = Path(upload.filename or "").suffix.lower()
-    suffix = suffix if suffix[1:].isalnum() and len(suffix) <= 6 else ""
-    path = spool / f"web-probe-{secrets.token_hex(8)}{suffix}"
-    with path.open("xb") as out:
-        try:
+    """The upload's bytes in a new folder of the workspace's spool, under the upload's
+    own file name made safe (no folders, no odd characters: the name the audit event
+    and the candidates record as the probe)."""
+    name = SAFE_NAME.sub("_", Path(upload.filename or "").name)[-MAX_NAME:].lstrip(".")
+    folder = spool / f"web-probe-{secrets.token_hex(8)}"
+    folder.mkdir()
+    path = folder / (name or "probe")
+    try:
+        with path.open("xb") as out:
             while chunk := upload.file.read(CHUNK):
                 out.write(chunk)
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+    except BaseException:
+        _removed(path)
+        raise
     return path
+
+
+def _removed(probe: Path) -> None:
+    """The probe and its spool folder, gone."""
+    probe.unlink(missing_ok=True)
+    probe.parent.rmdir()

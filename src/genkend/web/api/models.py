@@ -294,3 +294,43 @@ class UsageOut(Shape):
     generated_at: str
     searches: list[dict[str, Any]]
     review_outcomes: dict[str, int]
+
+
+class IngestRunOut(Shape):
+    source_id: str
+    kind: str
+    status: str
+    started: str
+    finished: str | None
+    items: int
+    errors: int
+    error: str | None
+
+
+class DashboardOut(Shape):
+    case_id: str
+    media: int
+    new: int
+    known: int
+    categorised: int
+    near_known: int
+    non_pertinent: int
+    errors: int
+    unreadable_locations: int
+    media_errors: int
+    with_faces: int
+    faces: int
+    clusters: int
+    runs: list[IngestRunOut]
+
+
+class ExposureOut(Shape):
+    account: str
+    day: str
+    reveals: int
+    first_reveal: str | None
+    last_reveal: str | None
+    last_break: str | None
+    since_break: int
+    break_after: int
+    break_due: bool
