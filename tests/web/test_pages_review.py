@@ -610,3 +610,17 @@ def test_a_probe_larger_than_an_ordinary_body_reaches_the_search(
     )
     assert "no face found" in refused(response, 400)
     assert list((web_world.home / "spool").iterdir()) == []
+
+
+def test_a_face_under_another_cases_address_is_not_found_and_not_revealed(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    face_id = _some_face(web_world)
+    cli(web_world, TESTER, "case", "create", "C6", "--title", "elsewhere too")
+    cli(web_world, TESTER, "case", "member", "add", "C6", SECOND)
+    since = newest_seq(web_world)
+    wrong = f"/cases/C6/faces/{face_id}/picture?view=revealed"
+    assert client.get(wrong, headers=bearer(SECOND)).status_code == 404
+    reveal = post(client, f"/cases/C6/faces/{face_id}/reveal", headers=bearer(SECOND))
+    assert reveal.status_code == 404
+    assert events(web_world, "face.reveal", since) == []
