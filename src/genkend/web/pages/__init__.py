@@ -11,10 +11,34 @@ import re
 
 from fastapi import APIRouter
 
-from genkend.web.pages import candidates, cases, clusters, face_pictures, search, signin
+from genkend.web.pages import (
+    accounts,
+    audit,
+    authorisations,
+    candidates,
+    cases,
+    clusters,
+    credentials,
+    face_pictures,
+    members,
+    search,
+    signin,
+)
 
 router = APIRouter(include_in_schema=False)
-for area in (signin, cases, clusters, search, candidates, face_pictures):
+for area in (
+    signin,
+    cases,
+    clusters,
+    search,
+    candidates,
+    face_pictures,
+    authorisations,
+    members,
+    accounts,
+    credentials,
+    audit,
+):
     router.include_router(area.router)
 
 # The pages that take a file (the gallery search's probe photo): web_max_upload_bytes.
