@@ -1,6 +1,7 @@
 # genkend: `make demo` runs the main job on generated evidence; `make test` is what CI runs.
 # Both set up everything they need: a virtual environment in .venv and, for the tests,
-# Debian's PostgreSQL server binaries (installed with apt-get when missing and root).
+# Debian's PostgreSQL server binaries and Chromium (installed with apt-get when missing
+# and root; the browser tests launch that Chromium, nothing downloads a browser build).
 
 PYTHON ?= python3
 VENV   := .venv
