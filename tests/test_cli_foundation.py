@@ -54,6 +54,13 @@ def test_usage_error_exits_2(cli: Any) -> None:
     assert cli("case", "create", "../x", "--title", "t").code == 2
 
 
+def test_a_case_id_with_a_trailing_newline_is_refused(cli: Any) -> None:
+    # "$" in a pattern matches before a final newline: the id must match in full.
+    result = cli("case", "create", "C1\n", "--title", "t")
+    assert result.code == 2 and "invalid case id" in result.err
+    assert cli("case", "list", "--json").json() == []
+
+
 def test_unwritable_workspace(cli: Any, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")

@@ -231,7 +231,7 @@ def test_exports_need_purpose_and_legal_basis(cli: Any, case: str, tmp_path: Pat
 
 
 def test_passwords_and_tokens(cli: Any, case: str, home: Path) -> None:
-    from genkend.governance import access
+    from genkend.governance import access, authentication
     from genkend.records import Actor
     from genkend.store import Store
 
@@ -239,13 +239,12 @@ def test_passwords_and_tokens(cli: Any, case: str, home: Path) -> None:
     actor = Actor("tester", "h")
     with store.begin() as conn:
         access.set_password(conn, actor, "ana", "correct horse battery")
-        token = access.issue_token(conn, actor, "ana", "scripts")
+        token = authentication.issue_token(conn, actor, "ana", "scripts", 90)
+    assert authentication.token_account(store, token) == "ana"
+    assert authentication.token_account(store, token + "x") is None
     with store.read() as conn:
         assert access.verify_password(conn, "ana", "correct horse battery")
         assert not access.verify_password(conn, "ana", "wrong password!!")
-        account = access.account_for_token(conn, token)
-        assert account is not None and account.name == "ana"
-        assert access.account_for_token(conn, token + "x") is None
         stored = conn.exec_driver_sql("SELECT password_hash FROM accounts WHERE name='ana'")
         assert stored.scalar().startswith("$argon2id$")
     store.dispose()

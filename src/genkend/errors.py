@@ -13,7 +13,7 @@ else that escapes is a bug and keeps its traceback.
     │   ├── StoreUnavailable       the database URL does not answer
     │   └── SchemaTooNew           the workspace was written by a newer genkend
     ├── PermissionDenied           the acting account may not do this (audited)
-    │   └── AuthenticationFailed   a sign-in with a wrong name, password or code
+    │   └── AuthenticationFailed   a sign-in, session or token was refused
     ├── NotFound                   a case, media item, hash set, ... does not exist
     ├── AlreadyExists              creating something that is already there
     ├── AuditError                 the audit log cannot be written or read
@@ -82,7 +82,8 @@ class PermissionDenied(GenkendError):
 
 
 class AuthenticationFailed(PermissionDenied):
-    """A sign-in failed: wrong name, password or second factor, or a locked account."""
+    """A sign-in was refused: wrong name, password or code, a locked account, or a
+    second factor the account must enrol first. The message says no more than that."""
 
 
 class NotFound(GenkendError):

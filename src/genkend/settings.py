@@ -28,6 +28,13 @@ RETENTION_SETTINGS = (
     "retention_search_logs_days",
 )
 
+WEB_SETTINGS = (
+    "web_idle_minutes",
+    "web_session_hours",
+    "web_lockout_failures",
+    "web_lockout_minutes",
+)
+
 
 def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
@@ -120,8 +127,26 @@ class Settings:
         "Sign-in attempts the web server accepts per client address and minute; more get "
         "429 (the account lock after repeated failures is separate).",
     )
+    web_idle_minutes: int = _setting(
+        30, "Minutes without a request after which a web sign-in session ends."
+    )
+    web_session_hours: int = _setting(
+        12, "Hours after sign-in at which a web session ends however active it is."
+    )
+    web_lockout_failures: int = _setting(
+        5, "Failed sign-ins in a row after which the account is locked."
+    )
+    web_lockout_minutes: int = _setting(15, "Minutes a locked account cannot sign in.")
+    operator: str | None = _setting(
+        None,
+        "In a served workspace, the account local commands act as without GENKEND_TOKEN; "
+        "empty means the workspace's first admin.",
+    )
 
     def __post_init__(self) -> None:
+        for name in WEB_SETTINGS:
+            if getattr(self, name) < 1:
+                raise SettingsError(f"setting {name}: a whole number, 1 or more")
         for name in RETENTION_SETTINGS:
             if getattr(self, name) < 0:
                 raise SettingsError(f"setting {name}: a number of days, 0 or more (0 keeps)")

@@ -19,4 +19,9 @@ EXAMPLES: dict[str, Any] = {
     "start": lambda w: "2026-01-01",
     "end": lambda w: "2099-12-31",
     "reason": lambda w: "retention period ended",
+    "session_token": lambda w: "not-a-session",
+    "code": lambda w: "123456",
+    "role": lambda w: "reviewer",
+    "required": lambda w: True,
+    "token_id": lambda w: 1,
 }

@@ -48,6 +48,8 @@ def web_world(web_world_template: World, tmp_path_factory: pytest.TempPathFactor
 def app(web_world: World) -> Iterator[FastAPI]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GENKEND_FACE_BACKEND", "fake")
+        # Tests sign in often from one address; the throttle has a test of its own.
+        patch.setenv("GENKEND_WEB_SIGN_IN_ATTEMPTS_PER_MINUTE", "1000")
         workspace = open_workspace(web_world.home, {})
         try:
             yield create_app(workspace)
@@ -67,6 +69,13 @@ def issue_token(home: Path, name: str) -> str:
         args = ["--home", str(home), "--user", name, "user", "token", name, "--label", "t"]
         assert main(args) == 0
     return out.getvalue().strip()
+
+
+def set_password(home: Path, name: str, password: str) -> None:
+    """``genkend user password NAME`` as the account itself, the password on stdin."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.stdin", io.StringIO(password + "\n"))
+        assert main(["--home", str(home), "--user", name, "user", "password", name]) == 0
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ output is lossless JSON with those characters escaped.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from genkend.governance.access import current_actor
+from genkend.governance.local import local_actor
 from genkend.services.session import Session
 from genkend.settings import Effective
 from genkend.workspace import Workspace, open_workspace, resolve
@@ -40,9 +41,13 @@ class Context:
         return self._workspace
 
     def session(self) -> Session:
-        """The local operator acting as the account named by --user (or the OS login)."""
+        """The local operator acting as an account: the one --user names (or the OS
+        login), or in a served workspace the operator or GENKEND_TOKEN's account
+        (``governance.local``)."""
         ws = self.workspace()
-        return Session(ws, current_actor(ws.settings.user))
+        token = os.environ.get("GENKEND_TOKEN") or None
+        actor = local_actor(ws.store, ws.settings.user, ws.settings.operator, token)
+        return Session(ws, actor)
 
     def effective(self) -> tuple[Path, Effective]:
         return resolve(self.home, self.flags)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from genkend.cli.context import ctx_of, err_console
+from genkend.services import maintenance
 
 
 def register(app: typer.Typer) -> None:
@@ -19,13 +20,16 @@ def register(app: typer.Typer) -> None:
         """Serve the web application and the JSON API (/api/v1) on this workspace.
 
         Listens on the loopback address by default; put a reverse proxy with TLS in front
-        of it to serve a team (docs/deployment.md).
+        of it to serve a team (docs/deployment.md). Needs an admin account; from then on
+        local commands act as the operator or as the account of GENKEND_TOKEN.
         """
         import uvicorn
 
         from genkend.web import create_app
 
-        workspace = ctx_of(ctx).workspace()
+        context = ctx_of(ctx)
+        workspace = context.workspace()
+        maintenance.serve(context.session())
         err_console.print(f"genkend serving {workspace.home} on http://{host}:{port}")
         uvicorn.run(
             create_app(workspace),

@@ -1,4 +1,5 @@
-"""``genkend user``: accounts and roles (admins), and the very first account."""
+"""``genkend user``: accounts and roles (admins), the very first account, and the
+credentials of the web and API (passwords, tokens, the second factor)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import typer
 
 from genkend.cli.context import console, ctx_of, print_json, print_table
 from genkend.governance import access
-from genkend.services import accounts
+from genkend.services import accounts, authentication
 
 PasswordStdin = Annotated[
     bool,
@@ -27,7 +28,9 @@ def _password(from_stdin: bool) -> str | None:
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Accounts: add, list, disable, password, token.", no_args_is_help=True)
+    group = typer.Typer(
+        help="Accounts: add, list, disable, password, tokens, second factor.", no_args_is_help=True
+    )
     app.add_typer(group, name="user")
 
     @group.command("add")
@@ -88,14 +91,71 @@ def register(app: typer.Typer) -> None:
         accounts.set_password(ctx_of(ctx).session(), name, ask)
         console.print(f"password of {name} set")
 
+    _credential_commands(group)
+
+
+def _credential_commands(group: typer.Typer) -> None:
     @group.command("token")
     def token(
         ctx: typer.Context,
         name: Annotated[str, typer.Argument(help="The account.")],
         label: Annotated[str, typer.Option("--label", help="What the token is for.")],
+        days: Annotated[int, typer.Option("--days", help="Days until it expires.")] = 90,
     ) -> None:
         """Issue an API token for scripts; it is shown once and stored only as a digest.
 
         Admins issue one only for accounts that are members of no case."""
-        issued = accounts.issue_token(ctx_of(ctx).session(), name, label)
+        issued = authentication.issue_token(ctx_of(ctx).session(), name, label, days)
         sys.stdout.write(issued + "\n")
+
+    @group.command("tokens")
+    def tokens(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="The account.")],
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    ) -> None:
+        """List an account's API tokens (never the tokens themselves)."""
+        found = [t.as_dict() for t in authentication.list_tokens(ctx_of(ctx).session(), name)]
+        if as_json:
+            print_json(found)
+            return
+        columns = ["id", "label", "created_at", "expires_at", "last_used_at", "revoked_at"]
+        print_table(f"tokens of {name}", columns, [[t[c] or "" for c in columns] for t in found])
+
+    @group.command("token-revoke")
+    def token_revoke(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="The account.")],
+        token_id: Annotated[int, typer.Argument(help="The token's id (see 'user tokens').")],
+    ) -> None:
+        """Revoke an API token: it no longer authenticates."""
+        authentication.revoke_token(ctx_of(ctx).session(), name, token_id)
+        console.print(f"token {token_id} of {name} revoked")
+
+    @group.command("totp")
+    def totp(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The account.")]) -> None:
+        """Enrol a TOTP second factor: prints its otpauth:// URI once (for an
+        authenticator app); confirm it with 'user totp-confirm'."""
+        uri = authentication.enrol_totp(ctx_of(ctx).session(), name)
+        sys.stdout.write(uri + "\n")
+
+    @group.command("totp-confirm")
+    def totp_confirm(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="The account.")],
+        code: Annotated[str, typer.Option("--code", help="The authenticator's current code.")],
+    ) -> None:
+        """Confirm the enrolled second factor; from then on sign-ins need a code."""
+        authentication.confirm_totp(ctx_of(ctx).session(), name, code)
+        console.print(f"second factor of {name} confirmed")
+
+    @group.command("require-mfa")
+    def require_mfa(
+        ctx: typer.Context,
+        role: Annotated[str, typer.Argument(help=f"A role ({', '.join(access.ROLES)}).")],
+        off: Annotated[bool, typer.Option("--off", help="Stop requiring a second factor.")] = False,
+    ) -> None:
+        """Require a second factor (TOTP) at sign-in of every account holding ROLE."""
+        authentication.require_mfa(ctx_of(ctx).session(), role, not off)
+        state = "no longer requires" if off else "requires"
+        console.print(f"role {role} {state} a second factor at sign-in")

@@ -18,8 +18,10 @@ every case's trail; supervisors and admins only the trail of their own cases.
 
 The CLI acts as a named account (``--user`` / ``GENKEND_USER``): whoever can write the
 workspace folder may run it (the operating system guards the folder), so the CLI needs
-no password. Passwords (Argon2id, via argon2-cffi) and API tokens (random, stored as
-SHA-256) are for the web and API. A new workspace has no accounts: the only command it
+no password, until the workspace is served (``mark_served``): then it acts as the
+operator or as the account of ``GENKEND_TOKEN`` (``governance.local``). Passwords
+(Argon2id, via argon2-cffi) and API tokens (``governance.authentication``) are for the
+web and API. A new workspace has no accounts: the only command it
 accepts is ``genkend user add NAME --role admin``.
 
 Invariant: ``require`` is the single gate (``deny`` its refusal). A refusal is a
@@ -30,9 +32,7 @@ in its own transaction (the refused command changes nothing else).
 from __future__ import annotations
 
 import getpass
-import hashlib
 import re
-import secrets
 import socket
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -48,6 +48,7 @@ from genkend.records import Actor
 from genkend.store import Connection, Store
 from genkend.store import accounts as stored_accounts
 from genkend.store import cases as stored_cases
+from genkend.store import web_sessions as stored_sessions
 
 ROLES = ("investigator", "reviewer", "supervisor", "auditor", "admin")
 # Who may do what, by role; case content also needs membership of the case.
@@ -82,10 +83,22 @@ class Account:
 
 
 def current_actor(user: str | None) -> Actor:
+    """The local operator acting as ``user`` (default: the OS login name); every audit
+    event of the CLI records the operating-system user beside the account."""
     name = user or _os_login()
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise UsageError(f"invalid user name {name!r}: letters, digits, . _ @ - only")
-    return Actor(name=name, host=socket.gethostname())
+    return Actor(name=name, host=local_host())
+
+
+def valid_name(name: str) -> bool:
+    """Whether ``name`` can be an account name (letters, digits, . _ @ -; 200 at most)."""
+    return bool(_NAME.fullmatch(name))
+
+
+def local_host() -> str:
+    """``<os user>@<hostname>``: who is at the keyboard of a local command."""
+    return f"{_os_login()}@{socket.gethostname()}"
 
 
 def _os_login() -> str:
@@ -137,7 +150,7 @@ def create_account(
 
     if password is not None:
         check_password(password)
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise UsageError(f"invalid account name {name!r}: letters, digits, . _ @ - only")
     chosen = check_roles(roles)
     if get_account(conn, name) is not None:
@@ -184,6 +197,8 @@ def set_enabled(conn: Connection, actor: Actor, name: str, enabled: bool) -> Non
     if get_account(conn, name) is None:
         raise NotFound(f"unknown account {name!r}")
     stored_accounts.set_enabled(conn, name, enabled)
+    if not enabled:
+        stored_sessions.end_all(conn, name, utc_now_text())
     audit.record(conn, actor, "account.enable" if enabled else "account.disable", f"account:{name}")
 
 
@@ -193,6 +208,7 @@ def set_password(conn: Connection, actor: Actor, name: str, password: str) -> No
     if get_account(conn, name) is None:
         raise NotFound(f"unknown account {name!r}")
     stored_accounts.set_password_hash(conn, name, _HASHER.hash(password))
+    stored_sessions.end_all(conn, name, utc_now_text())  # a new password signs out everywhere
     audit.record(conn, actor, "account.password", f"account:{name}")
 
 
@@ -206,22 +222,26 @@ def verify_password(conn: Connection, name: str, password: str) -> bool:
         return False
 
 
-def issue_token(conn: Connection, actor: Actor, name: str, label: str) -> str:
-    """A new API token for ``name``; only its SHA-256 is stored, so it is shown once."""
-
-    if get_account(conn, name) is None:
-        raise NotFound(f"unknown account {name!r}")
-    token = "gk_" + secrets.token_urlsafe(32)
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    stored_accounts.insert_token(conn, name, digest, label, utc_now_text())
-    audit.record(conn, actor, "account.token", f"account:{name}", {"label": label})
-    return token
+# ---------------------------------------------------------------- served workspaces
 
 
-def account_for_token(conn: Connection, token: str) -> Account | None:
-    owner = stored_accounts.token_account(conn, hashlib.sha256(token.encode()).hexdigest())
-    account = get_account(conn, owner) if owner else None
-    return account if account is not None and account.enabled else None
+def mark_served(store: Store, actor: Actor) -> None:
+    """Record that ``genkend serve`` runs on this workspace (audited). From then on local
+    commands act only as the operator, or as the account of ``GENKEND_TOKEN``."""
+    with store.begin() as conn:
+        stored_accounts.mark_served(conn, utc_now_text(), actor.name, actor.host)
+        audit.record(conn, actor, "workspace.served", "workspace")
+
+
+def is_served(conn: Connection) -> bool:
+    return stored_accounts.is_served(conn)
+
+
+def first_admin(conn: Connection) -> str | None:
+    """The workspace's first admin (oldest enabled account holding the role)."""
+    admins = [a for a in list_accounts(conn) if "admin" in a.roles and a.enabled]
+    admins.sort(key=lambda a: (a.created_at, a.name))
+    return admins[0].name if admins else None
 
 
 # ---------------------------------------------------------------- case membership

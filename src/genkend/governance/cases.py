@@ -24,7 +24,7 @@ from genkend.store import cases as stored
 
 RESUME = "run the same `genkend ingest` again to resume"
 _SAME_PROCESS_SECONDS = 0.01  # psutil's process start times are exact to the clock tick
-_CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
+_CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Case:
 
 
 def create(store: Store, actor: Actor, case_id: str, title: str, description: str = "") -> Case:
-    if not _CASE_ID.match(case_id):
+    if not _CASE_ID.fullmatch(case_id):
         raise UsageError(
             f"invalid case id {case_id!r}: 1-100 letters, digits and . _ / -, "
             "starting with a letter or digit"

@@ -1,4 +1,5 @@
-"""Accounts and their credentials: add, list, disable, password, token.
+"""Accounts and their passwords: add, list, disable, password (tokens and the second
+factor: ``services.authentication``).
 
 Admins manage accounts; anyone sets their own password and issues their own tokens. An
 admin sets another account's password or token only while that account is a member of
@@ -66,11 +67,3 @@ def set_password(session: Session, name: str, password: Ask) -> None:
         raise UsageError("give the password on standard input with --password-stdin")
     with session.store.begin() as conn:
         access.set_password(conn, session.actor, name, secret)
-
-
-@service("user token", ANYONE)
-def issue_token(session: Session, name: str, label: str) -> str:
-    """A new API token for the account, returned once (only its digest is stored)."""
-    _may_set_credentials(session, name, "user token")
-    with session.store.begin() as conn:
-        return access.issue_token(conn, session.actor, name, label)

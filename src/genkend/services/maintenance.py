@@ -1,6 +1,8 @@
-"""The store's schema: its revision (anyone) and its migration (admins, audited).
+"""The store's schema: its revision (anyone) and its migration (admins, audited); and
+serving the workspace (admins, audited).
 
-Invariant: a migration that changed the revision is recorded as ``store.migrate``.
+Invariants: a migration that changed the revision is recorded as ``store.migrate``;
+every start of the web server is recorded as ``workspace.served``.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from genkend.governance import audit
+from genkend.governance import access, audit
 from genkend.governance.access import ADMINS, ANYONE
 from genkend.services.registry import service
 from genkend.services.session import Session
@@ -53,3 +55,10 @@ def upgrade(session: Session) -> Migration:
                 conn, session.actor, "store.migrate", "store", {"from": before, "to": after}
             )
     return Migration(session.store.display_url, before, after)
+
+
+@service("serve", ADMINS)
+def serve(session: Session) -> None:
+    """Record that the web server starts on this workspace: from now on local commands
+    act only as the operator or as the account of ``GENKEND_TOKEN`` (docs/security.md)."""
+    access.mark_served(session.store, session.actor)

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from genkend.errors import PermissionDenied
 from genkend.governance import access, cases
 from genkend.governance.access import Need
 from genkend.services.session import Session
@@ -37,6 +38,7 @@ from genkend.services.session import Session
 P = ParamSpec("P")
 R = TypeVar("R")
 CaseResolver = Callable[[Session, Any], "str | None"]
+Refused = Callable[[Session, PermissionDenied], None]
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,11 @@ def service(
     *,
     case: CaseOf | str | None = None,
     unscoped: frozenset[str] = frozenset(),
+    refused: Refused | None = None,
 ) -> Callable[[Callable[Concatenate[Session, P], R]], Callable[Concatenate[Session, P], R]]:
-    """Declare a use case's needs and put the gate in front of it."""
+    """Declare a use case's needs and put the gate in front of it. ``refused`` runs
+    after the gate refused (and audited) a call, and may raise its own error instead
+    (sign-in: the same message and timing as a wrong password)."""
     scope = CaseOf(case) if isinstance(case, str) else case
 
     def wrap(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
@@ -91,7 +96,12 @@ def service(
         def gated(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
             bound = signature.bind(session, *args, **kwargs)
             bound.apply_defaults()
-            checked = gate(session, rule, bound.arguments)
+            try:
+                checked = gate(session, rule, bound.arguments)
+            except PermissionDenied as refusal:
+                if refused is not None:
+                    refused(session, refusal)
+                raise
             return fn(checked, *args, **kwargs)
 
         setattr(gated, RULE_ATTRIBUTE, rule)

@@ -285,6 +285,14 @@ accounts = Table(
     Column("enabled", Boolean, nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("created_by", String(200), nullable=False),
+    # Sign-in lockout: failures since the last success, and the end of a lock.
+    Column("login_failures", Integer, nullable=False, server_default="0"),
+    Column("locked_until", String(32)),
+    # TOTP second factor: the base32 secret, whether a code confirmed it, and the last
+    # accepted 30-second time-step (a code is accepted once).
+    Column("totp_secret", Text),
+    Column("totp_confirmed", Boolean, nullable=False, server_default="0"),
+    Column("totp_last_step", BigInteger),
 )
 
 api_tokens = Table(
@@ -296,6 +304,39 @@ api_tokens = Table(
     Column("label", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("revoked_at", String(32)),
+    Column("expires_at", String(32)),
+    Column("last_used_at", String(32)),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the cookie value
+    Column("account", String(200), ForeignKey("accounts.name"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("last_seen_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("idle_seconds", Integer, nullable=False),
+    Column("ended_at", String(32)),
+    Column("client", Text, nullable=False),
+)
+
+mfa_roles = Table(
+    "mfa_roles",
+    metadata,
+    Column("role", String(50), primary_key=True),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", String(32), nullable=False),
+)
+
+served_marks = Table(
+    "served_marks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("served_at", String(32), nullable=False),
+    Column("served_by", String(200), nullable=False),
+    Column("host", String(255), nullable=False),
 )
 
 case_members = Table(

@@ -19,9 +19,11 @@ from genkend.errors import GenkendError
 from genkend.web import api, pages, render
 from genkend.web.errors import (
     SignInRequired,
+    TooManyAttempts,
     on_domain_error,
     on_invalid_request,
     on_sign_in_required,
+    on_too_many_attempts,
 )
 from genkend.web.security import Hardening, Throttle
 from genkend.workspace import Workspace
@@ -46,6 +48,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.add_middleware(Hardening, max_body=settings.web_max_body_bytes)
     app.add_exception_handler(GenkendError, on_domain_error)
     app.add_exception_handler(SignInRequired, on_sign_in_required)
+    app.add_exception_handler(TooManyAttempts, on_too_many_attempts)
     app.add_exception_handler(RequestValidationError, on_invalid_request)
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -20,13 +20,15 @@ import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
+from genkend import clock
 from genkend.errors import PermissionDenied
-from genkend.governance import access
-from genkend.records import Actor
+from genkend.governance import authentication
+from genkend.services import authentication as services_authentication
+from genkend.services.authentication import SignedIn
 from genkend.services.session import Session
-from genkend.web.errors import SignInRequired
+from genkend.web.errors import SignInRequired, TooManyAttempts
 
 SESSION_COOKIE = "genkend_session"
 CSRF_HEADER = "x-csrf-token"
@@ -43,9 +45,8 @@ class Identity:
     session_token: str | None = None
 
 
-def client_host(request: Request) -> str:
-    client = request.client.host if request.client else "unknown"
-    return f"web {client}"
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def identify(request: Request) -> Identity:
@@ -56,12 +57,15 @@ def identify(request: Request) -> Identity:
         scheme, _, credential = header.partition(" ")
         if scheme.lower() != "bearer" or not credential.strip():
             raise SignInRequired
-        with store.read() as conn:
-            account = access.account_for_token(conn, credential.strip())
+        account = authentication.token_account(store, credential.strip())
         if account is None:
             raise SignInRequired
-        return Identity(account.name, None)
-    raise SignInRequired
+        return Identity(account, None)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    resumed = authentication.resume(store, cookie) if cookie else None
+    if resumed is None:
+        raise SignInRequired
+    return Identity(resumed.account, resumed.csrf_token, cookie)
 
 
 async def check_csrf(request: Request, identity: Identity) -> None:
@@ -85,7 +89,50 @@ async def caller(request: Request) -> Session:
     await check_csrf(request, identity)
     request.state.identity = identity
     workspace = request.app.state.workspace
-    return Session(workspace, Actor(identity.account, client_host(request)))
+    return Session(workspace, authentication.web_actor(identity.account, client_address(request)))
 
 
 Caller = Annotated[Session, Depends(caller)]
+
+
+def sign_in(request: Request, username: str, password: str, totp_code: str | None) -> SignedIn:
+    """Throttle per client address, then ``services.authentication.sign_in``; a session
+    the client presented before is ended (a sign-in never carries one over)."""
+    wait = request.app.state.sign_in_throttle.allow(client_address(request))
+    if wait is not None:
+        raise TooManyAttempts(int(wait) + 1)
+    actor = authentication.web_actor(username, client_address(request))
+    signed = services_authentication.sign_in(
+        Session(request.app.state.workspace, actor), password, totp_code or None
+    )
+    sign_out(request)
+    return signed
+
+
+def sign_out(request: Request) -> None:
+    """End the session of the request's cookie, if it is still open."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    store = request.app.state.workspace.store
+    resumed = authentication.resume(store, cookie) if cookie else None
+    if cookie and resumed is not None:
+        actor = authentication.web_actor(resumed.account, client_address(request))
+        services_authentication.sign_out(Session(request.app.state.workspace, actor), cookie)
+
+
+def set_session_cookie(response: Response, signed: SignedIn) -> None:
+    """The session cookie: HttpOnly (no script reads it), Secure, SameSite=Strict, for
+    the whole site, ending with the session's absolute end."""
+    ends = clock.from_text(signed.expires_at)
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed.session_token,
+        max_age=max(0, int((ends - clock.utc_now()).total_seconds())),
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")

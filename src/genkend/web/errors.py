@@ -37,6 +37,14 @@ class SignInRequired(Exception):
     """No valid session cookie or API token came with the request."""
 
 
+class TooManyAttempts(Exception):
+    """Sign-in attempts from one client address came too fast (429)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many sign-in attempts; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
 def status_of(exc: errors.GenkendError) -> tuple[int, str]:
     for kind, status, name in STATUS:
         if isinstance(exc, kind):
@@ -72,6 +80,17 @@ async def on_sign_in_required(request: Request, exc: Exception) -> Response:
             headers={"WWW-Authenticate": "Bearer"},
         )
     return sign_in_page(request, status=401)
+
+
+async def on_too_many_attempts(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TooManyAttempts)
+    headers = {"Retry-After": str(exc.retry_after)}
+    if is_api(request):
+        body = error_body("too_many_attempts", str(exc))
+        return JSONResponse(body, status_code=429, headers=headers)
+    response = sign_in_page(request, status=429, message=str(exc))
+    response.headers.update(headers)
+    return response
 
 
 async def on_invalid_request(request: Request, exc: Exception) -> Response:

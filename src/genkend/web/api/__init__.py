@@ -12,11 +12,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from genkend.web.api import cases, meta
+from genkend.web.api import cases, meta, signin
 from genkend.web.api.models import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
-for area in (meta, cases):
+for area in (signin, meta, cases):
     router.include_router(area.router)
 
 __all__: list[Any] = ["router"]
