@@ -128,3 +128,11 @@ def build_world(root: Path) -> World:
         media = cli_json(home, INVESTIGATOR, "media", "list", "--case", CASE)
         candidates = cli_json(home, REVIEWER_A, "review", "list", "--case", CASE)
     return World(home, files, {"media": [m["id"] for m in media], "candidates": candidates})
+
+
+def audit_events(world: World, action: str) -> list[dict[str, Any]]:
+    """The audit trail's events of ``action``, in order, as the auditor reads them."""
+    events: list[dict[str, Any]] = cli_json(
+        world.home, AUDITOR, "audit", "show", "--action", action
+    )
+    return events

@@ -1,0 +1,51 @@
+"""The session in a real browser: what its cookie allows, and what another site cannot do.
+
+The session cookie is HttpOnly (no script of a page reads it), Secure and SameSite; a
+form on another origin that posts to genkend with the victim's cookie is refused for
+want of the session's CSRF token and changes nothing; a cookie value replayed after
+sign-out is worth nothing.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from .conftest import Live, OpenContext, Shots, SignedIn, sign_in
+from .world import REVIEWER_A
+
+SESSION_COOKIE = "genkend_session"
+
+
+def test_the_session_cookie_is_httponly_secure_samesite_and_unreadable_by_script(
+    live: Live, signed_in: SignedIn, shots: Shots
+) -> None:
+    page = signed_in(REVIEWER_A)
+    shots(page, "signed-in")
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
+    assert cookie["httpOnly"] is True
+    assert cookie["secure"] is True
+    assert cookie["sameSite"] in ("Strict", "Lax")
+    assert SESSION_COOKIE not in page.evaluate("document.cookie")
+    assert cookie["value"] not in page.content()
+
+
+def test_after_sign_out_the_old_cookie_is_refused(
+    live: Live, contexts: OpenContext, shots: Shots
+) -> None:
+    context = contexts()
+    page = context.new_page()
+    sign_in(page, REVIEWER_A)
+    (cookie,) = [c for c in context.cookies() if c["name"] == SESSION_COOKIE]
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    shots(page, "signed-out")
+
+    thief = contexts()
+    thief.add_cookies([cookie])
+    stolen = thief.new_page()
+    response = stolen.goto("/cases")
+    shots(stolen, "replayed-cookie")
+    assert response is not None and response.status == 401
+    expect(stolen.get_by_role("button", name="Sign in")).to_be_visible()
+    api = thief.request.get("/api/v1/cases")
+    assert api.status == 401
