@@ -44,4 +44,4 @@ bench: venv
 	@echo "benchmarks run on demand: see benchmarks/README.md"
 
 clean:
-	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache test-artifacts

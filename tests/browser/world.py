@@ -127,7 +127,8 @@ def build_world(root: Path) -> World:
         cli(home, INVESTIGATOR, "search", "face", *search, "--max-distance", "2", *why)
         media = cli_json(home, INVESTIGATOR, "media", "list", "--case", CASE)
         candidates = cli_json(home, REVIEWER_A, "review", "list", "--case", CASE)
-    return World(home, files, {"media": [m["id"] for m in media], "candidates": candidates})
+    by_name = {m["locations"][0]["location"]: m["id"] for m in media}
+    return World(home, files, {"media": by_name, "candidates": candidates})
 
 
 def audit_events(world: World, action: str) -> list[dict[str, Any]]:
