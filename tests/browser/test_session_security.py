@@ -8,10 +8,12 @@ sign-out is worth nothing.
 
 from __future__ import annotations
 
+from html import escape
+
 from playwright.sync_api import expect
 
-from .conftest import Live, OpenContext, Shots, SignedIn, sign_in
-from .world import REVIEWER_A
+from .conftest import Live, OpenContext, Shots, SignedIn, another_origin, sign_in
+from .world import REVIEWER_A, REVIEWER_B, audit_events, password_of
 
 SESSION_COOKIE = "genkend_session"
 
@@ -27,6 +29,29 @@ def test_the_session_cookie_is_httponly_secure_samesite_and_unreadable_by_script
     assert cookie["sameSite"] in ("Strict", "Lax")
     assert SESSION_COOKIE not in page.evaluate("document.cookie")
     assert cookie["value"] not in page.content()
+
+
+def test_a_form_on_another_origin_cannot_sign_a_browser_into_its_account(
+    live: Live, contexts: OpenContext, shots: Shots
+) -> None:
+    """Login CSRF: the attacker's page posts its own account's credentials."""
+    page = contexts().new_page()
+    page.goto("/login")  # the victim's browser holds a sign-in token cookie of its own
+    attack = (
+        f'<form id="f" method="post" action="{escape(live.url)}/login">'
+        f'<input name="username" value="{REVIEWER_B}">'
+        f'<input name="password" value="{escape(password_of(REVIEWER_B))}">'
+        '<input name="csrf_token" value="guessed"></form>'
+        "<script>document.getElementById('f').submit()</script>"
+    )
+    with another_origin(attack) as evil, page.expect_response(f"{live.url}/login") as answered:
+        page.goto(evil)
+    page.wait_for_load_state()
+    shots(page, "forged-sign-in")
+    assert answered.value.status == 403
+    assert "did not come from the sign-in page" in page.inner_text("main")
+    assert not [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
+    assert not [e for e in audit_events(live.world, "auth.login") if e["actor"] == REVIEWER_B]
 
 
 def test_after_sign_out_the_old_cookie_is_refused(
