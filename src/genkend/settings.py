@@ -122,6 +122,12 @@ class Settings:
         1_048_576,
         "Largest request body the web server accepts (bytes); larger ones get 413.",
     )
+    web_max_upload_bytes: int = _setting(
+        20 * 2**20,
+        "Largest upload the web server accepts on the routes that take a file (a face "
+        "search's probe photo), in bytes; larger ones get 413. Other routes keep "
+        "web_max_body_bytes.",
+    )
     web_sign_in_attempts_per_minute: int = _setting(
         10,
         "Sign-in attempts the web server accepts per client address and minute; more get "
@@ -142,6 +148,11 @@ class Settings:
         "In a served workspace, the account local commands act as without GENKEND_TOKEN; "
         "empty means the workspace's first admin.",
     )
+    welfare_break_after: int = _setting(
+        50,
+        "Reviewer welfare: pictures a reviewer reveals (since their last break) before the "
+        "web app reminds them to take a break; 0 never reminds.",
+    )
 
     def __post_init__(self) -> None:
         for name in WEB_SETTINGS:
@@ -150,6 +161,8 @@ class Settings:
         for name in RETENTION_SETTINGS:
             if getattr(self, name) < 0:
                 raise SettingsError(f"setting {name}: a number of days, 0 or more (0 keeps)")
+        if self.welfare_break_after < 0:
+            raise SettingsError("setting welfare_break_after: a number of reveals, 0 or more")
         days = self.retention_search_logs_days
         if 0 < days < MIN_SEARCH_LOG_DAYS:
             raise SettingsError(

@@ -15,6 +15,7 @@ def test_public_api_is_sorted_and_complete() -> None:
         "ContentType",
         "DecodedImage",
         "Kind",
+        "blurred",
         "decode",
         "exif_summary",
         "extension_note",

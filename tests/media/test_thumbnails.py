@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable
 
 import pytest
@@ -40,3 +41,19 @@ def test_thumbnail_of_a_small_picture_is_not_enlarged() -> None:
 def test_thumbnail_rejects_a_meaningless_size() -> None:
     with pytest.raises(ValueError):
         media.thumbnail(Image.new("RGB", (30, 20)), 0)
+
+
+def test_blurred_is_a_grey_jpeg_with_no_sharp_edge_left(
+    encode: Encode, two_halves: Picture, camera_exif: MakeExif
+) -> None:
+    data = encode(two_halves(400, 300), "JPEG", exif=camera_exif(lat=SOMEWHERE, lon=SOMEWHERE))
+    decoded = media.decode(data, max_pixels=200_000_000)
+    with Image.open(io.BytesIO(media.blurred(decoded.image, 200))) as image:
+        assert (image.format, image.mode, image.size) == ("JPEG", "L", (200, 150))
+        assert len(image.getexif()) == 0
+        row = [image.getpixel((x, 75)) for x in range(200)]
+    # the two halves' sharp border is smeared over many pixels: no big step between two
+    steps = [abs(int(a) - int(b)) for a, b in itertools.pairwise(row)]
+    assert max(steps) < 10
+    assert abs(int(row[0]) - int(row[-1])) > 30  # yet the halves still differ in tone
+    assert decoded.image.mode == "RGB"  # the caller's picture is untouched

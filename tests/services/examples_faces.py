@@ -11,5 +11,6 @@ EXAMPLES: dict[str, Any] = {
     "keep": lambda w: w.ids["cluster"],
     "other": lambda w: w.ids["cluster"] + 1,
     "face_ids": lambda w: [1],
+    "face_id": lambda w: 1,
     "images": lambda w: [w.files / "enrol.png"],
 }

@@ -8,7 +8,8 @@ this module; its parts are
   and whether its name lies about it (``extension_note``);
 - ``decoding``: the upright RGB pixels of an image within the pixel cap (``decode``);
 - ``exif``: camera, time and place from EXIF (``exif_summary``);
-- ``thumbnails``: small JPEGs without metadata (``thumbnail``);
+- ``thumbnails``: small JPEGs without metadata (``thumbnail``), greyscale and blurred
+  for reviewer welfare (``blurred``);
 - ``pillow``: Pillow's process-wide state (the bomb guard, warnings, the HEIF opener).
 
 Invariants (each part states its own in detail):
@@ -26,13 +27,14 @@ from __future__ import annotations
 from genkend.media.content_type import SNIFF_BYTES, ContentType, Kind, extension_note, sniff
 from genkend.media.decoding import DecodedImage, decode
 from genkend.media.exif import exif_summary
-from genkend.media.thumbnails import thumbnail
+from genkend.media.thumbnails import blurred, thumbnail
 
 __all__ = [
     "SNIFF_BYTES",
     "ContentType",
     "DecodedImage",
     "Kind",
+    "blurred",
     "decode",
     "exif_summary",
     "extension_note",

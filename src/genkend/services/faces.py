@@ -7,6 +7,8 @@ audited with the file's SHA-256. Clustering links material within a case and ide
 no one; the use case picks the face backend and the cluster thresholds, so that every
 shell clusters alike.
 
+A face's picture is blurred and greyscale unless revealed (``face.reveal``).
+
 Invariant: the export's file and its ``export.faces`` event, and a clustering run and
 its ``faces.cluster`` event, are made in one transaction of this module.
 """
@@ -25,10 +27,13 @@ from genkend.faces.pipeline import backend_for, face_options
 from genkend.governance import audit, cases
 from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS, require_purpose
 from genkend.hashes import digests as hashing
-from genkend.services.registry import service
+from genkend.hashes import pictures
+from genkend.services.registry import CaseOf, service
 from genkend.services.session import Session
 from genkend.settings import Settings
 from genkend.store import faces as stored_faces
+
+REVEAL_FACE = "face.reveal"
 
 
 @dataclass(frozen=True)
@@ -104,3 +109,26 @@ def _cluster_params(settings: Settings) -> ClusterParams:
         )
     except ValueError as exc:
         raise SettingsError(f"cluster settings: {exc}") from None
+
+
+def _case_of_face(session: Session, face_id: int) -> str:
+    with session.store.read() as conn:
+        return pictures.case_of_face(conn, face_id)
+
+
+@service("faces picture", CONTENT_ROLES, case=CaseOf("face_id", _case_of_face))
+def face_picture(
+    session: Session, face_id: int, view: str = "blurred", max_side: int = 128
+) -> pictures.Picture:
+    """The face's stored crop: greyscale and blurred unless ``view`` is ``revealed``; a
+    reveal is a ``face.reveal`` audit event, committed before the pixels are returned."""
+    pictures.check_view(view, max_side)
+    with session.store.read() as conn:
+        case_id = pictures.case_of_face(conn, face_id)
+        cases.get(conn, case_id)
+        shown = pictures.face_picture(conn, face_id, view, max_side)
+    if view == "revealed":
+        with session.store.begin() as conn:
+            detail = {"face_id": face_id, "max_side": max_side}
+            audit.record(conn, session.actor, REVEAL_FACE, f"case:{case_id}", detail)
+    return shown

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -57,6 +58,13 @@ audit_events = Table(
     Column("detail_sha256", String(64), nullable=False),
     Column("prev_digest", String(64), nullable=False),
     Column("digest", String(64), nullable=False),
+)
+# A reviewer's reveals and breaks of the day (welfare.exposure).
+Index(
+    "ix_audit_events_actor_action_at",
+    audit_events.c.actor,
+    audit_events.c.action,
+    audit_events.c.at,
 )
 
 # An event's detail lives apart from the chain, which holds only its SHA-256, so that
@@ -120,6 +128,18 @@ media = Table(
     Column("created_at", String(32), nullable=False),
     UniqueConstraint("case_id", "sha256", name="uq_media_case_sha256"),
 )
+# The triage grid's keyset pages: a case's media in id order, all or of one status
+# (category last: the categorised count and filter read the index alone).
+Index("ix_media_case_id_id", media.c.case_id, media.c.id)
+Index("ix_media_case_status_id", media.c.case_id, media.c.status, media.c.id, media.c.category)
+# Partial: only the few media with an error (the grid's "errors" filter, the dashboard).
+Index(
+    "ix_media_case_errors",
+    media.c.case_id,
+    media.c.id,
+    sqlite_where=media.c.error.is_not(None),
+    postgresql_where=media.c.error.is_not(None),
+)
 
 media_locations = Table(
     "media_locations",
@@ -135,6 +155,13 @@ media_locations = Table(
     Column("notes", Text),
     Column("created_at", String(32), nullable=False),
     UniqueConstraint("source_pk", "location", name="uq_media_locations_source_location"),
+)
+# Partial: the locations that could not be read, per source (an ingest run's errors).
+Index(
+    "ix_media_locations_errors",
+    media_locations.c.source_pk,
+    sqlite_where=media_locations.c.error.is_not(None),
+    postgresql_where=media_locations.c.error.is_not(None),
 )
 
 hash_sets = Table(
