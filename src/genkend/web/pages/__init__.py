@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from genkend.web.pages import cases, signin
+from genkend.web.pages import accounts, audit, authorisations, cases, credentials, members, signin
 
 router = APIRouter(include_in_schema=False)
-for area in (signin, cases):
+for area in (signin, cases, authorisations, members, accounts, credentials, audit):
     router.include_router(area.router)
 
 __all__ = ["router"]
