@@ -242,3 +242,16 @@ def signed_in(contexts: OpenContext) -> SignedIn:
         return page
 
     return open_as
+
+
+def pictures_loaded(page: Page, selector: str = "main img") -> int:
+    """Waits until every picture the page shows has loaded (each scrolled into view first:
+    they load lazily) and fails on one that the browser could not decode; how many."""
+    pictures = page.locator(selector)
+    count = pictures.count()
+    for n in range(count):
+        picture = pictures.nth(n)
+        picture.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete", arg=picture.element_handle())
+        assert picture.evaluate("img => img.naturalWidth > 0"), picture.get_attribute("src")
+    return count

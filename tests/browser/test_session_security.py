@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from html import escape
 
+import pytest
 from playwright.sync_api import expect
 
 from .conftest import Live, OpenContext, Shots, SignedIn, another_origin, sign_in
-from .world import REVIEWER_A, REVIEWER_B, audit_events, password_of
+from .world import CASE_URL, REVIEWER_A, REVIEWER_B, audit_events, password_of
 
 SESSION_COOKIE = "genkend_session"
 
@@ -29,6 +30,41 @@ def test_the_session_cookie_is_httponly_secure_samesite_and_unreadable_by_script
     assert cookie["sameSite"] in ("Strict", "Lax")
     assert SESSION_COOKIE not in page.evaluate("document.cookie")
     assert cookie["value"] not in page.content()
+
+
+@pytest.mark.parametrize(
+    ("attacker", "status", "why"),
+    [
+        # Same site, another origin (port): the cookie goes along, the CSRF token does not.
+        ("127.0.0.1", 403, "CSRF token"),
+        # Another site: the SameSite cookie is not even sent.
+        ("localhost", 401, "Sign in"),
+    ],
+)
+def test_a_form_on_another_origin_cannot_decide_for_a_signed_in_reviewer(
+    live: Live, signed_in: SignedIn, shots: Shots, attacker: str, status: int, why: str
+) -> None:
+    candidate = live.world.ids["candidates"][0]["id"]
+    target = f"{live.url}{CASE_URL}/candidates/{candidate}/decision"
+    attack = (
+        f'<form id="f" method="post" action="{escape(target)}">'
+        '<input name="outcome" value="no_candidate"><input name="note" value="forged"></form>'
+        "<script>document.getElementById('f').submit()</script>"
+    )
+    page = signed_in(REVIEWER_A)
+    before = audit_events(live.world, "review.decide")
+    with another_origin(attack) as evil:
+        with page.expect_response(target) as answered:
+            page.goto(evil.replace("127.0.0.1", attacker))
+        response = answered.value
+    page.wait_for_load_state()
+    shots(page, "forged-decision")
+    assert response.status == status
+    assert why in page.inner_text("main")
+    assert audit_events(live.world, "review.decide") == before
+    page.goto(f"{CASE_URL}/candidates/{candidate}")
+    shots(page, "candidate-still-open")
+    expect(page.get_by_role("button", name="Record my decision")).to_be_visible()
 
 
 def test_a_form_on_another_origin_cannot_sign_a_browser_into_its_account(
