@@ -3,11 +3,14 @@
 An investigator runs an authorised gallery search from its form; two reviewers decide
 the same candidate blind, each in a browser context of their own, and each sees the
 other's decision only after giving theirs; the auditor reads the decisions in the audit
-trail, on pages that carry no imagery. Facts are checked on the pages and, for what the
+trail, on pages that carry no imagery. A face on a cluster page stays blurred until a
+reviewer reveals it, one audited reveal per click. Facts are checked on the pages and, for what the
 server recorded, through the audit trail read with the CLI.
 """
 
 from __future__ import annotations
+
+import re
 
 from playwright.sync_api import Dialog, Page, expect
 
@@ -146,3 +149,27 @@ def test_the_auditor_reads_the_trail_and_its_chain_and_sees_no_imagery(
     expect(page.locator("table.audit")).to_contain_text(PURPOSE)
     page.goto("/audit/verify")
     expect(page.get_by_role("status")).to_contain_text("The chain is intact")
+
+
+def test_a_face_is_blurred_until_revealed_and_one_click_is_one_audited_reveal(
+    live: Live, signed_in: SignedIn, shots: Shots
+) -> None:
+    page = signed_in(REVIEWER_A)
+    page.goto(f"{CASE_URL}/clusters")
+    shown = pictures_loaded(page)
+    shots(page, "clusters")
+    assert shown == 3  # alice once, bob twice
+    assert all("view=blurred" in (s or "") for s in _sources(page))
+    before = audit_events(live.world, "face.reveal")
+
+    first = page.locator("figure.face").first
+    face = first.get_attribute("id")
+    first.get_by_role("button", name="Reveal").click()
+    revealed = page.locator(f"#{face}.revealed img")
+    expect(revealed).to_have_attribute("src", re.compile("view=revealed"))
+    pictures_loaded(page, f"#{face} img")
+    shots(page, "face-revealed")
+    after = audit_events(live.world, "face.reveal")
+    assert len(after) == len(before) + 1
+    assert after[-1]["actor"] == REVIEWER_A
+    assert sum("view=blurred" in (s or "") for s in _sources(page)) == shown - 1
