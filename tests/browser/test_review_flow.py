@@ -4,8 +4,8 @@ An investigator runs an authorised gallery search from its form; two reviewers d
 the same candidate blind, each in a browser context of their own, and each sees the
 other's decision only after giving theirs; the auditor reads the decisions in the audit
 trail, on pages that carry no imagery. A face on a cluster page stays blurred until a
-reviewer reveals it, one audited reveal per click. Facts are checked on the pages and, for what the
-server recorded, through the audit trail read with the CLI.
+reviewer reveals it, one audited reveal per click. Facts are checked on the pages and,
+for what the server recorded, through the audit trail read with the CLI.
 """
 
 from __future__ import annotations
