@@ -40,11 +40,11 @@ def grant(
 
 @service("authorisation refuse", SUPERVISORS, case=CaseOf("auth_id", _case_of_authorisation))
 def refuse(session: Session, auth_id: int, note: str, case_id: str | None = None) -> int:
-    """Record that the authorisation was refused; the number of candidates marked.
-    With ``case_id`` (a page of that case) an authorisation of another case is not found."""
-    if case_id is not None and _case_of_authorisation(session, auth_id) != case_id:
-        raise NotFound(f"authorisation {auth_id} is not in case {case_id}")
+    """Record that the authorisation was refused; the number of candidates marked. With
+    ``case_id``, an authorisation of another case is not found (and nothing changes)."""
     with session.store.begin() as conn:
+        if case_id is not None and authorisations.case_of(conn, auth_id) != case_id:
+            raise NotFound(f"authorisation {auth_id} is not in case {case_id}")
         return authorisations.refuse(conn, session.actor, auth_id, note)
 
 
