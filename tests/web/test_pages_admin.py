@@ -33,6 +33,9 @@ Bearer = Callable[..., dict[str, str]]
 AUDITOR = "aud"  # auditor only, member of no case
 NEWCOMER = "newcomer"  # reviewer, member of no case: added to C1 through the form
 LISTING = f"/cases/{CASE}/authorisations"
+# Passwords for the cookie tests. The module's sign-ins share one client address and its
+# web_sign_in_attempts_per_minute (10): five failures here and four sign-ins below.
+PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -278,6 +281,28 @@ def test_an_admin_adds_and_disables_an_account_through_the_forms(
     )
 
 
+def test_an_account_locked_after_failed_sign_ins_shows_as_locked(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    set_password(web_world.home, NEWCOMER, PASSWORD)
+    row = re.compile(rf'<tr data-account="{NEWCOMER}">.*?</tr>', re.S)
+    before = row.search(_accounts_page(client, bearer))
+    assert before and "<td>enabled</td>" in before.group(0)
+    wrong = {"username": NEWCOMER, "password": "not the password at all"}
+    for _ in range(5):  # web_lockout_failures: five in a row lock the account
+        assert client.post("/api/v1/login", json=wrong).status_code == 401
+    locked = [e for e in events(web_world) if e["action"] == "auth.locked"][-1]
+    assert locked["subject"] == f"account:{NEWCOMER}"
+    after = row.search(_accounts_page(client, bearer))
+    assert after and f"locked until {locked['detail']['until']}" in after.group(0)
+
+
+def _accounts_page(client: TestClient, bearer: Bearer) -> str:
+    response = client.get("/accounts", headers=bearer(TESTER))
+    assert response.status_code == 200
+    return response.text
+
+
 @pytest.mark.parametrize(
     "form",
     [
@@ -477,7 +502,6 @@ def test_the_auditor_s_pages_hold_no_imagery(client: TestClient, bearer: Bearer,
 
 # ---------------------------------------------------------------- signed in with the cookie
 
-PASSWORD = "correct horse battery staple"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
