@@ -704,6 +704,9 @@ def test_the_caller_enrols_and_confirms_a_second_factor(
 ) -> None:
     shown = client.get("/account/totp", headers=bearer(REVIEWER))
     assert shown.status_code == 200 and "Signed in as <strong>rev</strong>" in shown.text
+    assert f'href="/accounts/{REVIEWER}/tokens"' in shown.text
+    own = client.get(f"/accounts/{REVIEWER}/tokens", headers=bearer(REVIEWER))
+    assert own.status_code == 200 and "API tokens <small>rev</small>" in own.text
     assert "otpauth://" not in shown.text
     enrolled = client.post("/account/totp", headers=bearer(REVIEWER))
     assert enrolled.status_code == 200
