@@ -48,6 +48,7 @@ PATH_EXAMPLES: dict[str, Callable[[World], Any]] = {
     "face_id": lambda w: _first_face(w),
     "name": lambda w: OUTSIDER,
     "token_id": lambda w: 1,
+    "gallery_face_id": lambda w: 1,  # Known-Bob's face, of the world's candidate
 }
 
 

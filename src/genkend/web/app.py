@@ -8,6 +8,7 @@ is at ``/api/v1/openapi.json``, for signed-in callers, like every other route.
 
 from __future__ import annotations
 
+import re
 from importlib.metadata import version
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         Hardening,
         max_body=settings.web_max_body_bytes,
         max_upload=settings.web_max_upload_bytes,
-        uploads=api.UPLOADS,
+        uploads=re.compile(f"{api.UPLOADS.pattern}|{pages.UPLOADS.pattern}"),
     )
     app.add_exception_handler(GenkendError, on_domain_error)
     app.add_exception_handler(SignInRequired, on_sign_in_required)
