@@ -14,20 +14,25 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 from genkend.cli import main
+from genkend.web import create_app
+from genkend.workspace import open_workspace
 
 from ..services.world import CASE, GRANTOR, REVIEWER, TESTER, World
-from .conftest import set_password
+from .conftest import issue_token, set_password
 
 Bearer = Callable[..., dict[str, str]]
 AUDITOR = "aud"  # auditor only, member of no case
@@ -442,6 +447,33 @@ def test_a_wrong_anchor_shows_the_first_bad_event(client: TestClient, bearer: Be
     malformed = client.get("/audit/verify?anchor=three", headers=bearer(AUDITOR))
     assert malformed.status_code == 422  # the anchor field is invalid
     assert "anchor takes SEQ:DIGEST" in malformed.text
+
+
+def test_a_tampered_trail_shows_the_first_bad_event_and_why(
+    web_world: World, tmp_path: Path
+) -> None:
+    home = tmp_path / "ws"
+    shutil.copytree(web_world.home, home)
+    engine = create_engine(f"sqlite:///{home / 'genkend.sqlite'}")
+    with engine.begin() as conn:  # a detail gone without an erasure event saying so
+        conn.execute(text("DELETE FROM audit_details WHERE seq = 3"))
+    engine.dispose()
+    token = issue_token(home, AUDITOR)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GENKEND_FACE_BACKEND", "fake")
+        workspace = open_workspace(home, {})
+        try:
+            with TestClient(create_app(workspace), base_url="https://testserver") as tampered:
+                response = tampered.get(
+                    "/audit/verify", headers={"Authorization": f"Bearer {token}"}
+                )
+        finally:
+            workspace.close()
+    assert response.status_code == 200
+    assert (
+        "The chain is BROKEN at event 3: its detail is missing and no erasure event accounts for it"
+    ) in response.text
+    assert "The chain is intact" not in response.text
 
 
 def test_the_usage_report_shows_the_period_s_figures(
