@@ -27,7 +27,12 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """One entry per distinct file content, with every location and hit."""
-        found = media.list_media(ctx_of(ctx).session(), case, status)
+        context = ctx_of(ctx)
+        server = context.remote()
+        if server is not None:
+            found = server.media_list(case, status)
+        else:
+            found = media.list_media(context.session(), case, status)
         if as_json:
             print_json(found)
             return
