@@ -149,6 +149,13 @@ def test_the_auditor_reads_the_trail_and_its_chain_and_sees_no_imagery(
     expect(page.locator("table.audit")).to_contain_text(PURPOSE)
     page.goto("/audit/verify")
     expect(page.get_by_role("status")).to_contain_text("The chain is intact")
+    # Imagery is refused to an auditor even at its address, blurred or not.
+    media = live.world.ids["media"]["a.png"]
+    for view in ("blurred", "revealed"):
+        response = page.goto(f"{CASE_URL}/media/{media}/picture?view={view}&size=160")
+        assert response is not None and response.status == 403, view
+        assert response.headers["content-type"].startswith("text/html")
+    shots(page, "picture-refused")
 
 
 def test_a_face_is_blurred_until_revealed_and_one_click_is_one_audited_reveal(
