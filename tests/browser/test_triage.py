@@ -54,6 +54,7 @@ def test_an_investigator_sees_the_ingest_on_the_dashboard_and_in_the_triage_grid
     expect(page.locator("table.runs tbody tr")).to_contain_text("5 items read")
 
     page.locator('[data-count="known"]').click()
+    pictures_loaded(page, ".grid .cell img")
     shots(page, "grid-known")
     assert _names(page) == ["d.png"]
     for name, wanted in (
@@ -62,11 +63,12 @@ def test_an_investigator_sees_the_ingest_on_the_dashboard_and_in_the_triage_grid
         ("All", ["a.png", "b.png", "c.png", "d.png", "e.png"]),
     ):
         page.locator(".filters").get_by_role("link", name=name, exact=True).click()
+        # Every thumbnail is the server's blurred view, and the browser decodes it.
+        shown = pictures_loaded(page, ".grid .cell img")
         shots(page, f"grid-{name}")
         assert _names(page) == wanted, name
-    # Every thumbnail is the server's blurred view, and the browser could decode it.
+    assert shown == 4  # e.png is no picture
     thumbnails = _cells(page).locator("img")
-    assert pictures_loaded(page, ".grid .cell img") == 4  # e.png is no picture
     for source in [thumbnails.nth(n).get_attribute("src") or "" for n in range(4)]:
         assert "view=blurred" in source
     expect(_cells(page).filter(has_text="e.png").locator(".badge.error")).to_be_visible()
