@@ -2,7 +2,8 @@
 on the refusal test's world (case C1: two pictures with faces, ingested by the CLI).
 
 Pictures are blurred and greyscale unless revealed; a reveal writes exactly one audit
-event; another case's media is refused by the gate with no reveal; evidence changed on
+event, and a revealed picture is shown only for a recent reveal of the caller's, of that
+item; another case's media is refused by the gate with no reveal; evidence changed on
 disk is a clear error; the exposure counter counts only the caller's reveals of today.
 """
 
@@ -78,6 +79,13 @@ def _events(session: Session, action: str) -> list[tuple[str, str]]:
         return [(r.actor, r.subject) for r in rows]
 
 
+def _revealed(session: Session, media_id: int, max_side: int = 256) -> bytes:
+    """The two steps of a reveal: the audited ``reveal``, then the picture it allows."""
+    granted = media.reveal(session, media_id, max_side=max_side)
+    shown = media.picture(session, media_id, "revealed", max_side, reveal=granted.reveal)
+    return shown.data
+
+
 def _image(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     assert image.format == "JPEG" and not image.info.get("exif")
@@ -89,9 +97,9 @@ def test_a_picture_is_blurred_and_grey_until_revealed(world: World, sessions: di
     media_id = world.ids["media"]
     blurred = media.picture(rev, media_id)
     assert _events(rev, "media.reveal") == []
-    revealed = media.picture(rev, media_id, view="revealed", max_side=256)
+    revealed = _revealed(rev, media_id)
     assert _events(rev, "media.reveal") == [(REVIEWER, f"case:{CASE}")]
-    grey, real = _image(blurred.data), _image(revealed.data)
+    grey, real = _image(blurred.data), _image(revealed)
     assert grey.mode == "L" and real.mode == "RGB"
     assert grey.size == real.size and max(real.size) == 256
     difference = ImageChops.difference(grey.convert("RGB"), real).getbbox()
@@ -111,7 +119,40 @@ def test_bad_view_or_size_is_refused_without_an_event(world: World, sessions: di
     for bad in ({"view": "raw"}, {"max_side": 31}, {"max_side": 1025}):
         with pytest.raises(InvalidField):
             media.picture(rev, world.ids["media"], **{"view": "revealed", **bad})
+    for size in (31, 1025):
+        with pytest.raises(InvalidField):
+            media.reveal(rev, world.ids["media"], max_side=size)
     assert _events(rev, "media.reveal") == []
+
+
+def test_a_revealed_picture_needs_a_recent_reveal_of_the_callers_own(
+    world: World, sessions: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rev, tester = sessions[REVIEWER], sessions[TESTER]
+    media_id = world.ids["media"]
+    other = next(i.id for i in media.grid(tester, CASE).items if i.id != media_id)
+    with pytest.raises(PermissionDenied, match="needs its reveal first"):
+        media.picture(rev, media_id, view="revealed")
+    assert _events(rev, "access.denied")[-1][0] == REVIEWER
+    granted = media.reveal(tester, media_id, max_side=128)
+    assert _events(rev, "media.reveal") == [(TESTER, f"case:{CASE}")]
+    refused = [
+        (rev, media_id, 128, granted.reveal),  # another account's reveal
+        (tester, other, 128, granted.reveal),  # of another item
+        (tester, media_id, 256, granted.reveal),  # larger than revealed
+        (tester, media_id, 128, 1),  # not a reveal at all
+        (tester, media_id, 128, 10**9),  # no such event
+    ]
+    for session, item, size, seq in refused:
+        with pytest.raises(PermissionDenied):
+            media.picture(session, item, "revealed", size, reveal=seq)
+    shown = media.picture(tester, media_id, "revealed", 128, reveal=granted.reveal)
+    assert _image(shown.data).mode == "RGB"
+    later = utc_now() + timedelta(seconds=media.REVEAL_SECONDS + 1)
+    monkeypatch.setattr(media, "utc_now", lambda: later)
+    with pytest.raises(PermissionDenied, match="reveal again"):
+        media.picture(tester, media_id, "revealed", 128, reveal=granted.reveal)
+    assert len(_events(rev, "media.reveal")) == 1  # fetching writes no reveal
 
 
 def test_another_cases_media_is_refused_with_no_reveal(world: World, sessions: dict) -> None:
@@ -125,6 +166,8 @@ def test_another_cases_media_is_refused_with_no_reveal(world: World, sessions: d
     [c2_item] = media.grid(tester, "C2").items
     with pytest.raises(PermissionDenied):
         media.picture(sessions[REVIEWER], c2_item.id, view="revealed")
+    with pytest.raises(PermissionDenied):
+        media.reveal(sessions[REVIEWER], c2_item.id)
     assert _events(tester, "media.reveal") == []
     assert _events(tester, "access.denied")[-1][0] == REVIEWER
 
@@ -135,7 +178,7 @@ def test_evidence_changed_on_disk_is_a_clear_error(world: World, sessions: dict)
     data[-20] ^= 0xFF  # same size, other content
     path.write_bytes(bytes(data))
     with pytest.raises(EvidenceError, match="evidence changed since ingest"):
-        media.picture(sessions[REVIEWER], _media_of(sessions, "a.png"), view="revealed")
+        media.picture(sessions[REVIEWER], _media_of(sessions, "a.png"))
     assert _events(sessions[REVIEWER], "media.reveal") == []
 
 
@@ -156,8 +199,8 @@ def test_exposure_counts_only_the_callers_reveals_of_today(
     world: World, sessions: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rev, tester = sessions[REVIEWER], sessions[TESTER]
-    media.picture(tester, world.ids["media"], view="revealed")
-    media.picture(rev, world.ids["media"], view="revealed")
+    _revealed(tester, world.ids["media"])
+    _revealed(rev, world.ids["media"])
     assert welfare.exposure(rev).break_due is False
     faces.face_picture(rev, 1, view="revealed")
     media.picture(rev, world.ids["media"])  # blurred: not a reveal
@@ -200,5 +243,5 @@ def test_a_picture_inside_an_archive_is_read_back_from_it(world: World, sessions
     home = ["--home", str(world.home), "--user", TESTER]
     assert main([*home, "ingest", str(packed), "--case", CASE, "--workers", "0"]) == 0
     item = next(i for i in media.grid(sessions[TESTER], CASE).items if i.file_name == "inner.png")
-    shown = _image(media.picture(sessions[REVIEWER], item.id, view="revealed", max_side=64).data)
+    shown = _image(_revealed(sessions[REVIEWER], item.id, max_side=64))
     assert max(shown.size) == 64 and shown.getpixel((32, 20))[0] > 150  # the red picture

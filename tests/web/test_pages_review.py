@@ -12,16 +12,19 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import create_engine, text
 
 from genkend.cli import main
+from genkend.metrics.calibration import Calibration, CalibrationPoint
 
-from ..services.world import CASE, GRANTOR, REVIEWER, TESTER, World
+from ..services.world import CASE, FAKE, GRANTOR, REVIEWER, TESTER, World
 from .conftest import set_password
 
 Bearer = Callable[..., dict[str, str]]
@@ -610,3 +613,65 @@ def test_a_probe_larger_than_an_ordinary_body_reaches_the_search(
     )
     assert "no face found" in refused(response, 400)
     assert list((web_world.home / "spool").iterdir()) == []
+
+
+def test_a_face_under_another_cases_address_is_not_found_and_not_revealed(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    face_id = _some_face(web_world)
+    cli(web_world, TESTER, "case", "create", "C6", "--title", "elsewhere too")
+    cli(web_world, TESTER, "case", "member", "add", "C6", SECOND)
+    since = newest_seq(web_world)
+    wrong = f"/cases/C6/faces/{face_id}/picture?view=revealed"
+    assert client.get(wrong, headers=bearer(SECOND)).status_code == 404
+    reveal = post(client, f"/cases/C6/faces/{face_id}/reveal", headers=bearer(SECOND))
+    assert reveal.status_code == 404
+    assert events(web_world, "face.reveal", since) == []
+
+
+@pytest.fixture
+def calibrated(web_world: World) -> Iterator[None]:
+    """A calibration for the fake backend: FMR 0.001 up to distance 0.5 (removed after)."""
+    backend = FAKE.name
+    table = Calibration(
+        backend=backend,
+        points=(CalibrationPoint(0.5, 0.001, 0.2), CalibrationPoint(4.0, 0.5, 0.0)),
+        genuine_comparisons=100,
+        impostor_comparisons=1000,
+        dataset="synthetic",
+        seed=1,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    engine = create_engine(f"sqlite:///{web_world.home / 'genkend.sqlite'}")
+    with engine.begin() as conn:
+        made = conn.execute(
+            text(
+                "INSERT INTO calibrations (backend, table_json, created_at, created_by) "
+                "VALUES (:b, :t, '2026-01-01T00:00:00Z', 'test') RETURNING id"
+            ),
+            {"b": backend, "t": table.to_json()},
+        ).scalar_one()
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM calibrations WHERE id = :i"), {"i": made})
+        engine.dispose()
+
+
+def test_the_calibrated_false_match_rate_is_shown_on_the_result_and_the_candidate(
+    client: TestClient, bearer: Bearer, web_world: World, calibrated: None
+) -> None:
+    response = post(
+        client,
+        f"/cases/{CASE}/search",
+        files=_probe(web_world),
+        data={**WHY, "max_distance": "2"},
+        headers=bearer(TESTER),
+    )
+    assert response.status_code == 200, response.text
+    assert "false-match rates unknown" not in response.text
+    assert "<td>0.001</td>" in response.text
+    candidate_id = fresh_candidate(web_world)
+    page = client.get(f"/cases/{CASE}/candidates/{candidate_id}", headers=bearer(SECOND)).text
+    assert '<dd class="fmr">0.001 (calibrated)</dd>' in page

@@ -37,6 +37,21 @@ def list_faces(conn: Connection, case_id: str) -> Iterator[dict[str, Any]]:
         }
 
 
+def media_faces(conn: Connection, case_id: str, media_id: int) -> list[dict[str, Any]]:
+    """The faces found on one media item: id, box (pixels), score, quality, cluster."""
+    return [
+        {
+            "id": row.id,
+            "box": [row.x1, row.y1, row.x2, row.y2],
+            "score": row.score,
+            "quality": row.quality,
+            "cluster_id": row.cluster_id,
+            "backend": row.backend,
+        }
+        for row in stored_faces.of_media(conn, case_id, media_id)
+    ]
+
+
 def export_npz(conn: Connection, case_id: str, backend: str, output: Path) -> int:
     """Write face_ids, media_ids, paths, boxes, embeddings and backend; returns the count."""
     first_location = stored_faces.first_locations(conn, case_id)

@@ -18,16 +18,22 @@ from genkend.services.session import Session
 
 @dataclass(frozen=True)
 class AccountState:
-    """An account and its second factor: whether sign-in asks for a code (its own
-    confirmed key, or a role that requires one) and whether it has confirmed a key."""
+    """An account, its second factor (whether sign-in asks for a code, its own
+    confirmed key or a role requiring one, and whether it has confirmed a key), and
+    the end of its lock after failed sign-ins (None: not locked)."""
 
     account: Account
     needs_code: bool
     confirmed: bool
+    locked_until: str | None
 
     def as_dict(self) -> dict[str, Any]:
         second = {"needs_code": self.needs_code, "confirmed": self.confirmed}
-        return {**self.account.as_dict(), "second_factor": second}
+        return {
+            **self.account.as_dict(),
+            "second_factor": second,
+            "locked_until": self.locked_until,
+        }
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,15 @@ class AccountsOverview:
 
 @service("user overview", ADMINS)
 def overview(session: Session) -> AccountsOverview:
-    """Every account with its roles, whether it is enabled and its second factor."""
+    """Every account with its roles, whether it is enabled or locked, and its second
+    factor."""
     with session.store.read() as conn:
         states = tuple(
-            AccountState(a, *authentication.needs_second_factor(conn, a.name))
+            AccountState(
+                a,
+                *authentication.needs_second_factor(conn, a.name),
+                authentication.locked_until(conn, a.name),
+            )
             for a in access.list_accounts(conn)
         )
         required = frozenset(authentication.mfa_roles(conn))

@@ -65,3 +65,9 @@ def first_locations(conn: Connection, case_id: str) -> dict[int, str]:
     )
     # descending, so the earliest location of each media item is written last and kept
     return {r.media_id: f"{r.source_id}:{r.location}" for r in conn.execute(query)}
+
+
+def of_media(conn: Connection, case_id: str, media_id: int) -> list[Row[Any]]:
+    """The face rows of one media item of the case."""
+    query = select(faces).where(faces.c.case_id == case_id, faces.c.media_id == media_id)
+    return list(conn.execute(query.order_by(faces.c.id)))

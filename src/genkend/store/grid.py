@@ -18,7 +18,16 @@ from sqlalchemy import ColumnElement, Connection, Row, and_, exists, func, selec
 from genkend.store.schema import clusters, evidence_sources, faces, media, media_locations
 
 # The grid's filters, each a condition on a media row.
-FILTERS = ("all", "new", "known", "categorised", "near_known", "has_faces", "errors")
+FILTERS = (
+    "all",
+    "new",
+    "known",
+    "categorised",
+    "near_known",
+    "non_pertinent",
+    "has_faces",
+    "errors",
+)
 
 
 def _categorised() -> ColumnElement[bool]:
@@ -29,7 +38,7 @@ def _categorised() -> ColumnElement[bool]:
 def _condition(filter: str) -> ColumnElement[bool]:
     if filter == "all":
         return true()
-    if filter in ("new", "known", "near_known"):
+    if filter in ("new", "known", "near_known", "non_pertinent"):
         return media.c.status == filter
     if filter == "categorised":
         return _categorised()

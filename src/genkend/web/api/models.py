@@ -24,7 +24,9 @@ Outcome = Literal["potential_candidate", "no_candidate", "inconclusive"]
 Resolution = Literal["identified", "rejected", "inconclusive"]
 IdentityStatus = Literal["identified", "unidentified_series"]
 MediaStatus = Literal["new", "known", "non_pertinent", "near_known"]
-GridFilter = Literal["all", "new", "known", "categorised", "near_known", "has_faces", "errors"]
+GridFilter = Literal[
+    "all", "new", "known", "categorised", "near_known", "non_pertinent", "has_faces", "errors"
+]
 
 
 class ErrorDetail(BaseModel):

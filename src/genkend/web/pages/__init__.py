@@ -20,15 +20,19 @@ from genkend.web.pages import (
     clusters,
     credentials,
     face_pictures,
+    media,
     members,
     search,
     signin,
+    welfare,
 )
 
 router = APIRouter(include_in_schema=False)
 for area in (
     signin,
     cases,
+    media,
+    welfare,
     clusters,
     search,
     candidates,

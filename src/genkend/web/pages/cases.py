@@ -1,11 +1,18 @@
-"""The case list and a case's dashboard."""
+"""The case list and a case's dashboard, with its live ingest progress.
+
+The dashboard's figures and runs are one fragment (``/cases/{case_id}/progress``),
+included in the page and polled by htmx every 2 s while a run is running; a fragment
+with no running run carries no trigger, so polling stops by itself.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from genkend.services import cases
+from genkend.services import cases, dashboard
 from genkend.web.auth import Caller
 from genkend.web.render import page
 
@@ -24,4 +31,15 @@ def case_list(request: Request, session: Caller) -> HTMLResponse:
 
 @router.get("/cases/{case_id:case}")
 def case_dashboard(request: Request, session: Caller, case_id: str) -> HTMLResponse:
-    return page(request, "case.html", case_id=case_id, view=cases.show(session, case_id))
+    board = dashboard.dashboard(session, case_id)
+    return page(request, "case.html", case_id=case_id, board=board, **_running(board))
+
+
+@router.get("/cases/{case_id:case}/progress")
+def case_progress(request: Request, session: Caller, case_id: str) -> HTMLResponse:
+    board = dashboard.dashboard(session, case_id)
+    return page(request, "case_progress.html", case_id=case_id, board=board, **_running(board))
+
+
+def _running(board: Any) -> dict[str, bool]:
+    return {"running": any(run.status == "running" for run in board.runs)}

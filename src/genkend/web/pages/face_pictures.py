@@ -36,14 +36,14 @@ def _jpeg(shown: Picture) -> Response:
 def face_picture(
     session: Caller, case_id: str, face_id: int, view: View = "blurred", size: Size = 128
 ) -> Response:
-    return _jpeg(faces.face_picture(session, face_id, view, size))
+    return _jpeg(faces.face_picture(session, face_id, view, size, case_id))
 
 
 @router.post("/cases/{case_id:case}/faces/{face_id:int}/reveal")
 def reveal_face(
     request: Request, session: Caller, case_id: str, face_id: int, size: Size = 128
 ) -> HTMLResponse:
-    faces.face_picture(session, face_id, "blurred", MIN_SIDE)
+    faces.face_picture(session, face_id, "blurred", MIN_SIDE, case_id)
     src = f"/cases/{case_segment(case_id)}/faces/{face_id}/picture?view=revealed&size={size}"
     made = page(request, "_revealed.html", src=src, element=f"face-{face_id}", size=size)
     made.headers.update(REVEALED)
