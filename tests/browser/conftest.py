@@ -220,11 +220,13 @@ def contexts(browser: Browser, live: Live, shots: Shots) -> Iterator[OpenContext
         context.close()
 
 
-def sign_in(page: Page, name: str, password: str | None = None) -> None:
+def sign_in(page: Page, name: str, password: str | None = None, code: str = "") -> None:
     """Sign in through the sign-in form, as a person would."""
     page.goto("/login")
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password").fill(password_of(name) if password is None else password)
+    if code:
+        page.get_by_label("Code from your authenticator app").fill(code)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
 

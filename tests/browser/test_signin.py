@@ -1,14 +1,18 @@
-"""Signing in, in a real browser: the form, its error, and the pages' own scripts.
+"""Signing in, in a real browser: the form, its error, a second factor, and the pages'
+own scripts.
 
 Each test opens its own browser context (its own cookies) on the module's live server.
 """
 
 from __future__ import annotations
 
+import time
+
+import pyotp
 from playwright.sync_api import expect
 
 from .conftest import Live, OpenContext, Shots, sign_in
-from .world import CASE, INVESTIGATOR, audit_events
+from .world import ADMIN, CASE, INVESTIGATOR, SUPERVISOR, audit_events, cli
 
 SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "referrer-policy")
 
@@ -45,3 +49,25 @@ def test_a_wrong_password_shows_the_error_and_the_right_one_lands_on_the_case_li
     expect(page.locator("h1")).to_have_text("Cases")
     expect(page.get_by_role("link", name=CASE)).to_be_visible()
     expect(page.locator("header .account")).to_have_text(INVESTIGATOR)
+
+
+def test_a_role_that_requires_a_second_factor_signs_in_only_with_its_code(
+    live: Live, contexts: OpenContext, shots: Shots
+) -> None:
+    home = live.world.home
+    cli(home, ADMIN, "user", "require-mfa", "supervisor")
+    uri = next(w for w in cli(home, SUPERVISOR, "user", "totp", SUPERVISOR).split() if "://" in w)
+    totp = pyotp.parse_uri(uri)
+    assert isinstance(totp, pyotp.TOTP)
+    cli(home, SUPERVISOR, "user", "totp-confirm", SUPERVISOR, "--code", totp.now())
+
+    page = contexts().new_page()
+    sign_in(page, SUPERVISOR)  # the right password, no code
+    shots(page, "no-code")
+    expect(page.get_by_role("alert")).to_contain_text("wrong user name, password or code")
+    assert not [c for c in page.context.cookies() if c["name"] == "genkend_session"]
+
+    sign_in(page, SUPERVISOR, code=totp.at(time.time() + 30))  # the next step: unused
+    shots(page, "with-code")
+    assert page.url == f"{live.url}/cases"
+    expect(page.locator("header .account")).to_have_text(SUPERVISOR)
