@@ -1,6 +1,7 @@
 # genkend: `make demo` runs the main job on generated evidence; `make test` is what CI runs.
 # Both set up everything they need: a virtual environment in .venv and, for the tests,
-# Debian's PostgreSQL server binaries (installed with apt-get when missing and root).
+# Debian's PostgreSQL server binaries and Chromium (installed with apt-get when missing
+# and root; the browser tests launch that Chromium, nothing downloads a browser build).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -47,4 +48,4 @@ bench: venv
 	@echo "benchmarks run on demand: see benchmarks/README.md"
 
 clean:
-	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -10,6 +10,7 @@ EXAMPLES: dict[str, Any] = {
     "legal_basis": lambda w: "warrant 1/2026",
     "folder": lambda w: w.files / "evidence",
     "candidate_id": lambda w: w.ids["candidate"],
+    "gallery_face_id": lambda w: 1,  # the face of Known-Bob, whom the candidate proposes
     "outcome": lambda w: "potential_candidate",
     "note": lambda w: "same scar on the left cheek",
 }

@@ -1,4 +1,5 @@
-"""The command line: ``genkend [--home DIR] [--db URL] [--user NAME] COMMAND ...``.
+"""The command line: ``genkend [--home DIR] [--db URL] [--user NAME] COMMAND ...``, or
+``genkend --server URL COMMAND ...`` to drive a genkend server (``cli.remote``).
 
 Each noun has its own module that registers its commands on the root app. Errors a user
 can cause (``GenkendError``) become one line on stderr and exit code 1 (2 for usage
@@ -61,8 +62,27 @@ def _root(
     user: Annotated[
         str | None, typer.Option("--user", help="Act as this account (default: OS login).")
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            envvar="GENKEND_SERVER",
+            help="Send the command to this genkend server (https://...), as the account of "
+            "the API token in GENKEND_TOKEN.",
+        ),
+    ] = None,
+    server_ca: Annotated[
+        Path | None,
+        typer.Option(
+            "--server-ca",
+            envvar="GENKEND_SERVER_CA",
+            help="Verify the server's certificate against this CA file (PEM).",
+        ),
+    ] = None,
 ) -> None:
-    context = Context(home=home, flags={"db": db, "user": user})
+    context = Context(
+        home=home, flags={"db": db, "user": user}, server=server or None, server_ca=server_ca
+    )
     ctx.obj = context
     ctx.call_on_close(context.close)
 

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
-from genkend.governance import audit, oversight
+from genkend.governance import audit
 from genkend.services import audit as trail
 
 
-def _print_search_check(searches: oversight.SearchCheck) -> None:
-    if searches.ok:
+def _print_search_check(checked: dict[str, Any]) -> None:
+    problems = checked["search_problems"]
+    if not problems:
         console.print(
-            f"biometric searches: {searches.checked} checked, each with purpose, legal basis "
-            f"and (gallery) a valid authorisation; {searches.erased} erased by retention"
+            f"biometric searches: {checked['searches_checked']} checked, each with purpose, "
+            f"legal basis and (gallery) a valid authorisation; {checked['searches_erased']} "
+            "erased by retention"
         )
         return
-    for problem in searches.problems:
-        err_console.print(f"search check FAILED: {shown(problem.message)}", style="bold red")
+    for problem in problems:
+        err_console.print(f"search check FAILED: {shown(problem['message'])}", style="bold red")
+
+
+def _print_chain(checked: dict[str, Any]) -> None:
+    """A verification as ``ChainCheck.as_dict()`` gives it (local) or the server sends it."""
+    if checked["ok"]:
+        console.print(
+            f"audit chain intact: {checked['count']} events, "
+            f"head {checked['head_seq']}:{checked['head_digest']}"
+        )
+    else:
+        err_console.print(
+            f"audit chain BROKEN at event {checked['first_bad_seq']}: {checked['reason']}",
+            style="bold red",
+        )
+    _print_search_check(checked)
 
 
 def register(app: typer.Typer) -> None:
@@ -39,23 +56,17 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Check the hash chain; exit 1 naming the first bad event."""
-        checked = trail.verify(ctx_of(ctx).session(), anchor)
-        result, searches = checked.chain, checked.searches
-        if as_json:
-            print_json(checked.as_dict())
-        elif result.ok:
-            console.print(
-                f"audit chain intact: {result.count} events, "
-                f"head {result.head_seq}:{result.head_digest}"
-            )
+        context = ctx_of(ctx)
+        server = context.remote()
+        if server is not None:
+            checked = server.audit_verify(anchor)
         else:
-            err_console.print(
-                f"audit chain BROKEN at event {result.first_bad_seq}: {result.reason}",
-                style="bold red",
-            )
-        if not as_json:
-            _print_search_check(searches)
-        if not checked.ok:
+            checked = trail.verify(context.session(), anchor).as_dict()
+        if as_json:
+            print_json(checked)
+        else:
+            _print_chain(checked)
+        if not checked["ok"] or checked["search_problems"]:
             raise typer.Exit(1)
 
     @group.command("show")

@@ -1,5 +1,10 @@
-"""What every command receives: the global options and a lazily opened workspace, and
-the consoles and helpers every command renders with.
+"""What every command receives: the global options and a lazily opened workspace (or,
+with ``--server``, a lazily connected server), and the consoles and helpers every
+command renders with.
+
+With ``--server`` a command either asks the server (``remote()``) or, if it runs only
+locally, is refused before it reads or writes anything: ``workspace()``, ``session()``
+and ``effective()`` refuse while a server is named.
 
 Invariant: text reaches the terminal literally. The consoles parse no Rich markup and no
 emoji codes, and every string they print has its control characters made visible
@@ -23,6 +28,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from genkend.cli import remote
+from genkend.errors import UsageError
 from genkend.governance.local import local_actor
 from genkend.services.session import Session
 from genkend.settings import Effective
@@ -33,9 +40,22 @@ from genkend.workspace import Workspace, open_workspace, resolve
 class Context:
     home: Path | None
     flags: dict[str, Any]
+    server: str | None = None
+    server_ca: Path | None = None
+    command: str = "genkend"  # the running command's path, for messages
     _workspace: Workspace | None = field(default=None, repr=False)
+    _remote: remote.Server | None = field(default=None, repr=False)
+
+    def remote(self) -> remote.Server | None:
+        """The server ``--server`` names, for GENKEND_TOKEN's account; None without one."""
+        if self.server is None:
+            return None
+        if self._remote is None:
+            self._remote = remote.connect(self.server, self.server_ca, self.flags.get("user"))
+        return self._remote
 
     def workspace(self) -> Workspace:
+        self._local_only()
         if self._workspace is None:
             self._workspace = open_workspace(self.home, self.flags)
         return self._workspace
@@ -50,16 +70,29 @@ class Context:
         return Session(ws, actor)
 
     def effective(self) -> tuple[Path, Effective]:
+        self._local_only()
         return resolve(self.home, self.flags)
 
     def close(self) -> None:
         if self._workspace is not None:
             self._workspace.close()
+        if self._remote is not None:
+            self._remote.close()
+
+    def _local_only(self) -> None:
+        if self.server is None:
+            return
+        raise UsageError(
+            f"'{self.command}' runs only locally, on a workspace you hold; with --server (or "
+            "GENKEND_SERVER) genkend runs media list, search face, review list, show, "
+            "decide and resolve, and audit verify"
+        )
 
 
 def ctx_of(ctx: typer.Context) -> Context:
     obj = ctx.find_root().obj
     assert isinstance(obj, Context)
+    obj.command = ctx.command_path
     return obj
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -26,8 +26,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: JsonFlag = False,
     ) -> None:
-        """One entry per distinct file content, with every location and hit."""
-        found = media.list_media(ctx_of(ctx).session(), case, status)
+        """One entry per distinct file content, with every location and hit (through
+        --server: the triage grid's items, with their first file name and face count)."""
+        context = ctx_of(ctx)
+        server = context.remote()
+        if server is not None:
+            found = server.media_list(case, status)
+        else:
+            found = media.list_media(context.session(), case, status)
         if as_json:
             print_json(found)
             return
@@ -41,8 +47,8 @@ def register(app: typer.Typer) -> None:
                     m.get("category"),
                     m.get("mime", m.get("kind")),
                     f"{m['width']}x{m['height']}" if m.get("width") else "",
-                    _where(m["locations"]),
-                    len(m.get("hash_hits", [])) + len(m.get("near_duplicates", [])),
+                    _where(m["locations"]) if "locations" in m else m.get("file_name"),
+                    _hits(m),
                     m.get("error") or "",
                 ]
                 for m in found
@@ -62,6 +68,13 @@ def register(app: typer.Typer) -> None:
             return
         for key, value in found.items():
             console.print(f"{key:16} {shown(value)}")
+
+
+def _hits(m: dict[str, Any]) -> object:
+    """Hash-set hits and look-alikes; a grid item (through --server) has none listed."""
+    if "hash_hits" not in m:
+        return "-"
+    return len(m["hash_hits"]) + len(m.get("near_duplicates", []))
 
 
 def _where(locations: list[dict[str, object]]) -> str:

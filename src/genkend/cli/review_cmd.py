@@ -7,17 +7,25 @@ the viewer could still give their own (``genkend.review.candidates``).
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import typer
 
 from genkend.cli.context import console, ctx_of, print_json, print_table
-from genkend.review.candidates import Candidate, View
+from genkend.errors import InvalidField
 from genkend.services import review
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 CandidateArg = Annotated[int, typer.Argument(help="The candidate's id.")]
 NoteOption = Annotated[str, typer.Option("--note", help="The reasons, in a sentence or two.")]
+CaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--case",
+        help="The candidate's case (needed with --server; a candidate of another is not found).",
+    ),
+]
 COLUMNS = ["id", "identity", "distance", "threshold", "FMR", "probe", "probe sha256", "search"]
 
 
@@ -38,22 +46,40 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Candidates awaiting your decision (blind), or disputes awaiting a supervisor."""
-        session = ctx_of(ctx).session()
-        found = review.disputed(session, case) if in_dispute else review.awaiting(session, case)
+        context = ctx_of(ctx)
+        server = context.remote()
+        if server is not None:
+            found = server.review_list(case, in_dispute)
+        else:
+            session = context.session()
+            listed = (
+                review.disputed(session, case) if in_dispute else review.awaiting(session, case)
+            )
+            found = [c.as_dict() for c in listed]
         if as_json:
-            print_json([c.as_dict() for c in found])
+            print_json(found)
             return
         title = "disputed candidates" if in_dispute else "candidates awaiting your decision"
         print_table(f"{title} in case {case}", COLUMNS, [_row(c) for c in found])
 
     @group.command("show")
-    def show(ctx: typer.Context, candidate_id: CandidateArg, as_json: JsonFlag = False) -> None:
+    def show(
+        ctx: typer.Context,
+        candidate_id: CandidateArg,
+        case: CaseOption = None,
+        as_json: JsonFlag = False,
+    ) -> None:
         """One candidate; other decisions only once yours is given (or to supervisors)."""
-        shown = review.show(ctx_of(ctx).session(), candidate_id)
+        context = ctx_of(ctx)
+        server = context.remote()
+        if server is not None:
+            seen = server.review_show(_case_for(case), candidate_id)
+        else:
+            seen = review.show(context.session(), candidate_id, case_id=case).as_dict()
         if as_json:
-            print_json(shown.as_dict())
+            print_json(seen)
             return
-        _print_view(shown)
+        _print_view(seen)
 
     @group.command("decide")
     def decide(
@@ -64,11 +90,18 @@ def register(app: typer.Typer) -> None:
             typer.Option("--outcome", help="potential_candidate, no_candidate or inconclusive."),
         ],
         note: NoteOption,
+        case: CaseOption = None,
         as_json: JsonFlag = False,
     ) -> None:
         """Give your decision on a candidate; it is final and audited."""
-        shown = review.decide(ctx_of(ctx).session(), candidate_id, outcome, note)
-        _print_recorded("decision", shown, outcome, as_json)
+        context = ctx_of(ctx)
+        server = context.remote()
+        if server is not None:
+            made = server.review_decide(_case_for(case), candidate_id, outcome, note)
+        else:
+            given = review.decide(context.session(), candidate_id, outcome, note, case_id=case)
+            made = given.as_dict()
+        _print_recorded("decision", made, outcome, as_json)
 
     @group.command("resolve")
     def resolve(
@@ -78,48 +111,65 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--outcome", help="identified, rejected or inconclusive.")
         ],
         note: NoteOption,
+        case: CaseOption = None,
         as_json: JsonFlag = False,
     ) -> None:
         """Settle a disputed candidate (supervisors who did not review it)."""
-        shown = review.resolve(ctx_of(ctx).session(), candidate_id, outcome, note)
-        _print_recorded("resolution", shown, outcome, as_json)
+        context = ctx_of(ctx)
+        server = context.remote()
+        if server is not None:
+            made = server.review_resolve(_case_for(case), candidate_id, outcome, note)
+        else:
+            settled = review.resolve(context.session(), candidate_id, outcome, note, case_id=case)
+            made = settled.as_dict()
+        _print_recorded("resolution", made, outcome, as_json)
 
 
-def _print_recorded(noun: str, shown: View, outcome: str, as_json: bool) -> None:
+def _case_for(case: str | None) -> str:
+    """The server reaches a candidate under its case's address only."""
+    if case is None:
+        raise InvalidField("case", "is needed with --server: the candidate's case")
+    return case
+
+
+def _print_recorded(noun: str, seen: Mapping[str, Any], outcome: str, as_json: bool) -> None:
     if as_json:
-        print_json(shown.as_dict())
+        print_json(seen)
         return
     console.print(
-        f"{noun} recorded on candidate {shown.candidate.id}: {outcome}; "
-        f"candidate is now {shown.candidate.status}"
+        f"{noun} recorded on candidate {seen['id']}: {outcome}; candidate is now {seen['status']}"
     )
 
 
-def _row(c: Candidate) -> list[object]:
+def _row(c: Mapping[str, Any]) -> list[object]:
     return [
-        c.id,
-        c.identity_label,
-        f"{c.distance:.4f}",
-        c.max_distance,
-        "unknown" if c.fmr is None else f"{c.fmr:.2g}",
-        c.probe,
-        c.probe_sha256 or "",
-        c.search_seq,
+        c["id"],
+        c["identity_label"],
+        f"{c['distance']:.4f}",
+        c["max_distance"],
+        "unknown" if c.get("fmr") is None else f"{c['fmr']:.2g}",
+        c["probe"],
+        c.get("probe_sha256") or "",
+        c["search_seq"],
     ]
 
 
-def _print_view(shown: View) -> None:
-    c = shown.candidate
-    print_table(f"candidate {c.id} in case {c.case_id}", COLUMNS, [_row(c)])
+def _print_view(seen: Mapping[str, Any]) -> None:
+    """A candidate as ``View.as_dict()`` gives it (local) or the server sends it."""
+    print_table(f"candidate {seen['id']} in case {seen['case_id']}", COLUMNS, [_row(seen)])
     console.print(
-        f"backend {c.backend}; authorisation {c.authorisation_id}; searched by "
-        f"{c.searched_by}; status {c.status}" + ("; DUE FOR DELETION" if c.deletion_due else "")
+        f"backend {seen['backend']}; authorisation {seen['authorisation_id']}; searched by "
+        f"{seen['searched_by']}; status {seen['status']}"
+        + ("; DUE FOR DELETION" if seen["deletion_due"] else "")
     )
-    if shown.blind:
+    if seen["blind"]:
         console.print("other decisions are hidden until you have given yours (blind review)")
         return
     print_table(
         "decisions",
         ["reviewer", "role", "outcome", "note", "at"],
-        [[d.reviewer, d.role, d.outcome, d.note, d.decided_at] for d in shown.decisions],
+        [
+            [d["reviewer"], d["role"], d["outcome"], d["note"], d["decided_at"]]
+            for d in seen.get("decisions", [])
+        ],
     )

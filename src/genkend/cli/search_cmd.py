@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -46,43 +46,44 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Rank candidates for the largest face of a photo."""
-        result = search.face(
-            ctx_of(ctx).session(),
-            image,
-            case,
-            purpose,
-            legal_basis,
-            in_gallery,
-            all_cases,
-            k,
-            max_distance,
-        )
+        context = ctx_of(ctx)
+        server = context.remote()
+        asked = (image, case, purpose, legal_basis, in_gallery, all_cases, k, max_distance)
+        if server is not None:
+            result = server.search_face(*asked)
+        else:
+            result = search.face(context.session(), *asked).as_dict()
         if as_json:
-            print_json(result.as_dict())
+            print_json(result)
             return
-        console.print(
-            f"{result.kind} against {result.reference} (version "
-            f"{result.reference_version}), backend {result.backend}; audit event "
-            f"{result.audit_seq}"
+        print_result(result)
+
+
+def print_result(result: dict[str, Any]) -> None:
+    """A search as ``search.Result.as_dict()`` gives it (local) or the server sends it."""
+    console.print(
+        f"{result['kind']} against {result['reference']} (version "
+        f"{result['reference_version']}), backend {result['backend']}; audit event "
+        f"{result['audit_seq']}"
+    )
+    if result.get("calibration_id") is None:
+        err_console.print(
+            "no calibration for this backend: false-match rates unknown "
+            "(run genkend evaluate --calibrate)"
         )
-        if result.calibration_id is None:
-            err_console.print(
-                "no calibration for this backend: false-match rates unknown "
-                "(run genkend evaluate --calibrate)"
-            )
-        print_table(
-            "candidates",
-            ["rank", "kind", "id", "label/location", "distance", "threshold", "FMR"],
+    print_table(
+        "candidates",
+        ["rank", "kind", "id", "label/location", "distance", "threshold", "FMR"],
+        [
             [
-                [
-                    c.rank,
-                    c.kind,
-                    c.id,
-                    c.named,
-                    f"{c.distance:.4f}",
-                    c.max_distance,
-                    "-" if c.fmr is None else f"{c.fmr:.2g}",
-                ]
-                for c in result.candidates
-            ],
-        )
+                c["rank"],
+                c["kind"],
+                c["id"],
+                c.get("label") if c["kind"] == "identity" else c.get("location"),
+                f"{c['distance']:.4f}",
+                c["max_distance"],
+                "-" if c.get("fmr") is None else f"{c['fmr']:.2g}",
+            ]
+            for c in result["candidates"]
+        ],
+    )

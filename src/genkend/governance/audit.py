@@ -168,21 +168,43 @@ def events(
 
     An erased detail reads as ``{"erased": true}``.
     """
-    subjects = None if scope is None else [f"case:{c}" for c in sorted(scope.cases)]
-    actor = None if scope is None else scope.actor
+    actor, subjects = _scope_filter(scope)
     for row in stored.rows(conn, since, action, actor, subjects):
-        yield AuditEvent(
-            row.seq,
-            row.at,
-            row.actor,
-            row.host,
-            row.action,
-            row.subject,
-            json.loads(row.detail) if row.detail is not None else dict(ERASED),
-            row.prev_digest,
-            row.digest,
-            row.detail_sha256,
-        )
+        yield _event(row)
+
+
+def newest(
+    conn: Connection,
+    before: int | None,
+    limit: int,
+    action: str | None = None,
+    scope: Scope | None = None,
+) -> list[AuditEvent]:
+    """At most ``limit`` events with ``seq < before`` (None: from the newest), newest
+    first, filtered as ``events`` filters them."""
+    actor, subjects = _scope_filter(scope)
+    return [_event(r) for r in stored.newest_rows(conn, before, limit, action, actor, subjects)]
+
+
+def _scope_filter(scope: Scope | None) -> tuple[str | None, list[str] | None]:
+    if scope is None:
+        return None, None
+    return scope.actor, [f"case:{c}" for c in sorted(scope.cases)]
+
+
+def _event(row: Any) -> AuditEvent:
+    return AuditEvent(
+        row.seq,
+        row.at,
+        row.actor,
+        row.host,
+        row.action,
+        row.subject,
+        json.loads(row.detail) if row.detail is not None else dict(ERASED),
+        row.prev_digest,
+        row.digest,
+        row.detail_sha256,
+    )
 
 
 def erase_details(conn: Connection, actor: Actor, seqs: list[int], reason: str) -> None:

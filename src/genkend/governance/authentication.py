@@ -239,6 +239,15 @@ def _locked_message(until: str) -> str:
     return f"locked, try again after {moment:%H:%M} UTC"
 
 
+def locked_until(conn: Connection, name: str) -> str | None:
+    """When the lock after repeated failed sign-ins ends; None when the account is not
+    locked (an admin's accounts screen shows it)."""
+    row = stored_accounts.row(conn, name)
+    if row is None or row.locked_until is None or _now() >= clock.from_text(row.locked_until):
+        return None
+    return str(row.locked_until)
+
+
 # ---------------------------------------------------------------- second factor
 
 

@@ -9,12 +9,22 @@ Invariant: each correction and its audit event are one transaction of this modul
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from genkend.cluster import case as case_clusters
+from genkend.errors import NotFound
 from genkend.governance.access import CONTENT_ROLES, INVESTIGATORS
 from genkend.services.registry import service
 from genkend.services.session import Session
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    """A cluster (id, label, confirmed, size, face ids) and the case's other clusters."""
+
+    cluster: dict[str, Any]
+    others: list[dict[str, Any]]
 
 
 @service("clusters list", CONTENT_ROLES, case="case_id")
@@ -44,3 +54,14 @@ def name(session: Session, case_id: str, cluster_id: int, label: str) -> None:
     """Name and confirm a cluster."""
     with session.store.begin() as conn:
         case_clusters.name(conn, session.actor, case_id, cluster_id, label)
+
+
+@service("clusters show", CONTENT_ROLES, case="case_id")
+def show(session: Session, case_id: str, cluster_id: int) -> ClusterView:
+    """One cluster of the case, and the case's other clusters (to merge it with)."""
+    with session.store.read() as conn:
+        every = case_clusters.list_clusters(conn, case_id)
+    chosen = [c for c in every if c["id"] == cluster_id]
+    if not chosen:
+        raise NotFound(f"case {case_id} has no cluster {cluster_id}")
+    return ClusterView(chosen[0], [c for c in every if c["id"] != cluster_id])

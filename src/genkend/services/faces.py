@@ -21,7 +21,7 @@ from typing import Any
 
 from genkend.cluster import ClusterParams
 from genkend.cluster import case as case_clusters
-from genkend.errors import SettingsError, UsageError
+from genkend.errors import NotFound, SettingsError, UsageError
 from genkend.faces import catalog as face_catalog
 from genkend.faces.pipeline import backend_for, face_options
 from genkend.governance import audit, cases
@@ -118,17 +118,24 @@ def _case_of_face(session: Session, face_id: int) -> str:
 
 @service("faces picture", CONTENT_ROLES, case=CaseOf("face_id", _case_of_face))
 def face_picture(
-    session: Session, face_id: int, view: str = "blurred", max_side: int = 128
+    session: Session,
+    face_id: int,
+    view: str = "blurred",
+    max_side: int = 128,
+    case_id: str | None = None,
 ) -> pictures.Picture:
     """The face's stored crop: greyscale and blurred unless ``view`` is ``revealed``; a
-    reveal is a ``face.reveal`` audit event, committed before the pixels are returned."""
+    reveal is a ``face.reveal`` audit event, committed before the pixels are returned.
+    With ``case_id``, a face of another case is not found (and nothing is revealed)."""
     pictures.check_view(view, max_side)
     with session.store.read() as conn:
-        case_id = pictures.case_of_face(conn, face_id)
-        cases.get(conn, case_id)
+        of_case = pictures.case_of_face(conn, face_id)
+        if case_id is not None and of_case != case_id:
+            raise NotFound(f"face {face_id} is not in case {case_id}")
+        cases.get(conn, of_case)
         shown = pictures.face_picture(conn, face_id, view, max_side)
     if view == "revealed":
         with session.store.begin() as conn:
             detail = {"face_id": face_id, "max_side": max_side}
-            audit.record(conn, session.actor, REVEAL_FACE, f"case:{case_id}", detail)
+            audit.record(conn, session.actor, REVEAL_FACE, f"case:{of_case}", detail)
     return shown

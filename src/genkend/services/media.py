@@ -185,3 +185,14 @@ def _refused_reveal(
     if utc_now() - from_text(at) > timedelta(seconds=REVEAL_SECONDS):
         return f"reveal {reveal} is older than {REVEAL_SECONDS} s: reveal again"
     return None
+
+
+@service("media show", CONTENT_ROLES, case="case_id")
+def show_in_case(session: Session, case_id: str, media_id: int) -> dict[str, Any]:
+    """Everything known about one file content of ``case_id``: an item of another case
+    is not found there (the web's ``/cases/{case_id}/media/{media_id}``)."""
+    with session.store.read() as conn:
+        cases.get(conn, case_id)
+        if catalog.case_of(conn, media_id) != case_id:
+            raise NotFound(f"media {media_id} is not in case {case_id}")
+        return catalog.show_media(conn, media_id)

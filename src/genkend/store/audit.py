@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, text
+from sqlalchemy import Connection, Select, delete, func, insert, or_, select, text
 
 from genkend.store.schema import audit_details, audit_events
 
@@ -47,12 +47,36 @@ def rows(
     """Events with ``seq > since`` in order, with their detail (None: erased), optionally
     of one action (prefix ``x.*``), and if ``subjects`` is given only those about one of
     them or made by ``actor``."""
-    query = (
-        select(audit_events, audit_details.c.detail)
-        .outerjoin(audit_details, audit_details.c.seq == audit_events.c.seq)
-        .where(audit_events.c.seq > since)
-        .order_by(audit_events.c.seq)
+    query = _filtered(_joined().where(audit_events.c.seq > since), action, actor, subjects)
+    yield from conn.execute(query.order_by(audit_events.c.seq))
+
+
+def newest_rows(
+    conn: Connection,
+    before: int | None,
+    limit: int,
+    action: str | None = None,
+    actor: str | None = None,
+    subjects: Iterable[str] | None = None,
+) -> list[Any]:
+    """At most ``limit`` events with ``seq < before`` (None: the newest), newest first,
+    filtered as ``rows`` filters them: one page of the trail viewer."""
+    query = _joined()
+    if before is not None:
+        query = query.where(audit_events.c.seq < before)
+    query = _filtered(query, action, actor, subjects)
+    return list(conn.execute(query.order_by(audit_events.c.seq.desc()).limit(limit)))
+
+
+def _joined() -> Select[Any]:
+    return select(audit_events, audit_details.c.detail).outerjoin(
+        audit_details, audit_details.c.seq == audit_events.c.seq
     )
+
+
+def _filtered(
+    query: Select[Any], action: str | None, actor: str | None, subjects: Iterable[str] | None
+) -> Select[Any]:
     if subjects is not None:
         query = query.where(
             or_(audit_events.c.actor == actor, audit_events.c.subject.in_(list(subjects)))
@@ -63,7 +87,7 @@ def rows(
             if action.endswith("*")
             else audit_events.c.action == action
         )
-    yield from conn.execute(query)
+    return query
 
 
 def delete_details(conn: Connection, seqs: list[int]) -> None:

@@ -5,7 +5,8 @@
   isolation) and ``Cache-Control: no-store`` on everything but the static assets, so no
   picture, face or case detail stays in a browser's or proxy's cache. It refuses a
   request body larger than ``max_body`` with 413 before the application reads it, whether
-  the body announces its length or not.
+  the body announces its length or not; the routes that take a file (``uploads``, a
+  pattern of paths) are allowed ``max_upload`` instead.
 - ``Throttle``: attempts per client address in a sliding window (sign-in flooding);
   per process, which is why a deployment runs one worker per workspace or puts the limit
   in the reverse proxy too (docs/deployment.md).
@@ -15,6 +16,7 @@ Invariant: no response leaves without the headers; nothing here decides who may 
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -48,35 +50,61 @@ class BodyTooLarge(Exception):
 
 
 class Hardening:
-    """Security headers on every response; request bodies capped at ``max_body`` bytes."""
+    """Security headers on every response; request bodies capped at ``max_body`` bytes,
+    or ``max_upload`` on the paths that ``uploads`` matches in full."""
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body: int,
+        max_upload: int | None = None,
+        uploads: re.Pattern[str] | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.max_upload = max_body if max_upload is None else max_upload
+        self.uploads = uploads
+
+    def limit(self, path: str) -> int:
+        """The largest body a request to ``path`` may send."""
+        if self.uploads is not None and self.uploads.fullmatch(path):
+            return self.max_upload
+        return self.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = str(scope.get("path", "")).startswith(STATIC_PREFIX)
+        path = str(scope.get("path", ""))
+        static = path.startswith(STATIC_PREFIX)
+        max_body = self.limit(path)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body:
+        if declared is not None and declared > max_body:
             await _too_large(send)
             return
         seen = 0
         started = False
+        exceeded = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body:
+                if seen > max_body:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # The application caught the refusal while reading the body (FastAPI
+                # answers 400 to a body it cannot parse): its answer is replaced by 413.
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _too_large(send)
+                return
             if message["type"] == "http.response.start":
                 started = True
                 headers = (

@@ -7,12 +7,45 @@ inline script: the CSP forbids it). A page that is not signed in redirects to
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter
 
-from genkend.web.pages import cases, media, signin, welfare
+from genkend.web.pages import (
+    accounts,
+    audit,
+    authorisations,
+    candidates,
+    cases,
+    clusters,
+    credentials,
+    face_pictures,
+    media,
+    members,
+    search,
+    signin,
+    welfare,
+)
 
 router = APIRouter(include_in_schema=False)
-for area in (signin, cases, media, welfare):
+for area in (
+    signin,
+    cases,
+    media,
+    welfare,
+    clusters,
+    search,
+    candidates,
+    face_pictures,
+    authorisations,
+    members,
+    accounts,
+    credentials,
+    audit,
+):
     router.include_router(area.router)
 
-__all__ = ["router"]
+# The pages that take a file (the gallery search's probe photo): web_max_upload_bytes.
+UPLOADS = re.compile(search.UPLOAD_PATH)
+
+__all__ = ["UPLOADS", "router"]
