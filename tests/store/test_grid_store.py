@@ -115,6 +115,7 @@ PASSES = {
     "known": lambda m: m["status"] == "known",
     "categorised": lambda m: m["status"] == "known" and (m["category"] or 0) > 0,
     "near_known": lambda m: m["status"] == "near_known",
+    "non_pertinent": lambda m: m["status"] == "non_pertinent",
     "has_faces": lambda m: m["faces"] > 0,
     "errors": lambda m: m["error"] is not None,
 }

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from genkend.web.app import keep_temporary_files_in
 from genkend.web.security import CSP
 
 from ..services.world import CASE
@@ -86,3 +91,17 @@ def test_an_unknown_case_is_404(client: TestClient, bearer: Bearer) -> None:
 def test_an_oversized_body_is_413_before_it_is_read(client: TestClient, bearer: Bearer) -> None:
     response = client.post("/api/v1/cases", headers=bearer(), content=b"x" * (2 << 20))
     assert response.status_code == 413
+
+
+def test_the_server_keeps_spooled_uploads_inside_the_workspace(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    workspace = app.state.workspace
+    keep_temporary_files_in(workspace)
+    # What Starlette does with an uploaded part over 1 MiB: a spooled file rolled over.
+    with tempfile.SpooledTemporaryFile(max_size=1024) as spooled:
+        spooled.write(b"x" * 4096)
+        # The rolled-over file is anonymous: where it lies, the process's descriptor says.
+        where = os.readlink(f"/proc/self/fd/{spooled.fileno()}")
+        assert where.startswith(f"{workspace.spool_dir}{os.sep}"), where

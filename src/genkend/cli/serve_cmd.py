@@ -25,11 +25,12 @@ def register(app: typer.Typer) -> None:
         """
         import uvicorn
 
-        from genkend.web import create_app
+        from genkend.web.app import create_app, keep_temporary_files_in
 
         context = ctx_of(ctx)
         workspace = context.workspace()
         maintenance.serve(context.session())
+        keep_temporary_files_in(workspace)
         err_console.print(f"genkend serving {workspace.home} on http://{host}:{port}")
         uvicorn.run(
             create_app(workspace),

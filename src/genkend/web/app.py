@@ -9,6 +9,7 @@ is at ``/api/v1/openapi.json``, for signed-in callers, like every other route.
 from __future__ import annotations
 
 import re
+import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -63,3 +64,15 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def keep_temporary_files_in(workspace: Workspace) -> None:
+    """Send the process's temporary files to the workspace's spool folder.
+
+    While a multipart request is parsed, Starlette keeps an uploaded part over 1 MiB in a
+    temporary file; by default that is the system's temporary folder, outside the
+    workspace. ``genkend serve`` calls this once before serving, so a probe photo is
+    never written outside the workspace, not even for the length of a request.
+    Process-wide, which is why ``create_app`` does not do it.
+    """
+    tempfile.tempdir = str(workspace.spool_dir)

@@ -6,8 +6,8 @@ written inside the workspace (a new folder of ``spool_dir``, under its own file 
 safe) for the search to read, and removed when the search is over, whatever its outcome:
 nothing of it stays on the server but the audit event's name and digest. (While the
 request is parsed, Starlette holds an upload in memory up to 1 MiB and beyond that in an
-anonymous temporary file of the system's temporary folder, gone when the request ends:
-a deployment points ``TMPDIR`` at the workspace's volume.)
+anonymous temporary file, gone when the request ends; ``genkend serve`` points the
+process's temporary folder at the workspace's spool: ``app.keep_temporary_files_in``.)
 """
 
 from __future__ import annotations
