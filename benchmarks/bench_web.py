@@ -1,0 +1,456 @@
+"""Load benchmark of the web application: 20 concurrent clients on a 100,000-media case.
+
+Run on demand, never as part of the test suite:
+
+    PYTHONPATH=src .venv/bin/python benchmarks/bench_web.py                    # SQLite
+    PYTHONPATH=src .venv/bin/python benchmarks/bench_web.py --start-postgres   # PostgreSQL
+    PYTHONPATH=src .venv/bin/python benchmarks/bench_web.py --db postgresql://...
+
+Builds a workspace (or reuses the one at ``--home`` that an earlier run built) with one
+case of ``--media`` synthetic media rows written through the store (``synthetic_case``,
+the grid benchmark's builder), plus ``--pictures`` small real pictures with faces
+ingested through the CLI with the fake face backend (so media detail, pictures and the
+gallery search have something real), a gallery identity, an authorisation, and
+analyst accounts with API tokens. Then starts ``genkend serve`` in a subprocess on a
+free loopback port (``GENKEND_FACE_BACKEND=fake``), and runs ``--clients`` concurrent
+clients (``load_clients``) while ``genkend ingest`` records ``--ingest`` small generated
+files into the same case from another process. The clients run ``--duration`` seconds
+and at least until the ingest ends (at most ``--timeout``).
+
+At the end it checks that no write was lost: the ingest exited 0 and its every file is
+a recorded location; every gallery search that answered 200 has its audit event, and
+there are no other search events in the window; no answer was a 5xx. Prints a table
+(p50/p99 per kind of request) and writes the figures as JSON (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import platform
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import load_clients  # beside this script: running it puts its folder on the path
+import postgres_server
+from load_clients import Plan
+from PIL import Image
+from sqlalchemy import func, select
+from synthetic_case import build
+
+from genkend.cli import main as cli
+from genkend.demo import generate_small_files
+from genkend.faces.fake import DEFAULT_IDENTITIES, FakeFaceBackend
+from genkend.records import Actor
+from genkend.services import media
+from genkend.services.session import Session
+from genkend.store.schema import audit_events, evidence_sources, media_locations
+from genkend.workspace import open_workspace
+
+CASE, ADMIN, GRANTOR = "BIG", "bench", "grantor"
+ANALYSTS = tuple(f"analyst{n}" for n in range(1, 6))
+PURPOSE, LEGAL_BASIS = "identify victim", "warrant 7/2026"
+PERSONS = tuple(DEFAULT_IDENTITIES)  # the fake backend knows these colours
+IDENTITY = PERSONS[0]
+FAKE = FakeFaceBackend()
+
+
+def _cli(flags: list[str], *args: str) -> str:
+    """One CLI command in this process; its standard output."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli([*flags, *args])
+    assert code == 0, (args, out.getvalue())
+    return out.getvalue()
+
+
+def _photo(path: Path, faces: list[tuple[str, int, int, int]], size: tuple[int, int]) -> None:
+    pixels = FAKE.canvas(size[0], size[1], faces, background=(200, 200, 190))
+    Image.fromarray(pixels).save(path, "PNG")
+
+
+def _pictures(folder: Path, count: int) -> None:
+    """``count`` small PNGs, each with one or two faces of the fake backend's persons."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        faces = [(PERSONS[n % len(PERSONS)], 20 + n % 40, 30, 90)]
+        if n % 3 == 0:
+            faces.append((PERSONS[(n + 1) % len(PERSONS)], 200, 40 + n % 30, 80))
+        _photo(folder / f"picture_{n:04d}.png", faces, (320 + n % 7, 200 + n % 5))
+
+
+def _flags(home: Path, user: str, db: str | None) -> list[str]:
+    return ["--home", str(home), "--user", user, *(["--db", db] if db else [])]
+
+
+def _open(home: Path, db: str | None) -> Any:
+    return open_workspace(home, {"user": ADMIN, **({"db": db} if db else {})})
+
+
+def _accounts(home: Path, db: str | None) -> None:
+    """The admin (the first admin: the served workspace's operator), a supervisor who
+    grants the authorisation, and the analysts the clients act as."""
+    flags = _flags(home, ADMIN, db)
+    roles = ("admin", "investigator", "reviewer", "supervisor")
+    _cli(flags, "user", "add", ADMIN, *[x for r in roles for x in ("--role", r)])
+    _cli(flags, "case", "create", CASE, "--title", "web load benchmark")
+    _cli(flags, "user", "add", GRANTOR, "--role", "supervisor")
+    for name in ANALYSTS:
+        _cli(flags, "user", "add", name, "--role", "investigator", "--role", "reviewer")
+    for name in (GRANTOR, *ANALYSTS):
+        _cli(flags, "case", "member", "add", CASE, name)
+    grant = ["--case", CASE, "--authority", "Court Z", "--reference", "LOAD-1"]
+    valid = ["--valid-until", "2099-12-31"]
+    _cli(_flags(home, GRANTOR, db), "authorisation", "grant", *grant, *valid)
+
+
+def _real_content(home: Path, inputs: Path, db: str | None, pictures: int) -> None:
+    """Pictures with faces ingested through the CLI, and a gallery identity."""
+    flags = _flags(home, ADMIN, db)
+    _pictures(inputs / "pictures", pictures)
+    where = ["--case", CASE, "--source-id", "pictures", "--workers", "0"]
+    _cli(flags, "ingest", str(inputs / "pictures"), *where)
+    _photo(inputs / "enrol.png", [(IDENTITY, 20, 20, 100)], (240, 160))
+    _photo(inputs / "probe.png", [(IDENTITY, 40, 30, 110)], (320, 200))
+    _cli(flags, "gallery", "enroll", "--identity", IDENTITY, str(inputs / "enrol.png"))
+
+
+def prepare(home: Path, inputs: Path, db: str | None, args: argparse.Namespace) -> dict[str, Any]:
+    """The benchmark's workspace, built once; what the clients need, kept in
+    ``inputs/bench-web.json`` for the next run with the same ``--home``."""
+    kept = inputs / "bench-web.json"
+    if kept.exists():
+        return dict(json.loads(kept.read_text()))
+    inputs.mkdir(parents=True, exist_ok=True)
+    os.environ["GENKEND_FACE_BACKEND"] = "fake"  # this process's ingest and enrolment
+    _accounts(home, db)
+    started = time.perf_counter()
+    ws = _open(home, db)
+    try:
+        build(ws, CASE, ADMIN, args.media, args.seed)
+    finally:
+        ws.close()
+    built = time.perf_counter() - started
+    _real_content(home, inputs, db, args.pictures)
+    label = ["--label", "load benchmark"]
+    tokens = {n: _cli(_flags(home, n, db), "user", "token", n, *label).strip() for n in ANALYSTS}
+    ws = _open(home, db)
+    try:
+        session = Session(ws, Actor(ADMIN, platform.node()))
+        picture_ids = [item.id for item in media.grid(session, CASE, "all", args.media, 500).items]
+    finally:
+        ws.close()
+    made = {"media": args.media, "build_s": round(built, 1), "tokens": tokens}
+    made["picture_ids"] = picture_ids
+    kept.write_text(json.dumps(made, indent=1))
+    return made
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _genkend(home: Path, db: str | None, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "genkend",
+        "--home",
+        str(home),
+        "--user",
+        ADMIN,
+        *(["--db", db] if db else []),
+        *args,
+    ]
+
+
+def start_server(
+    home: Path, db: str | None, log: Path, token: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``genkend serve`` on a free loopback port, once it answers an authenticated request."""
+    port = _free_port()
+    env = {**os.environ, "GENKEND_FACE_BACKEND": "fake"}
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            _genkend(home, db, "serve", "--port", str(port)),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"genkend serve exited with {server.returncode}: see {log}")
+        with contextlib.suppress(httpx.HTTPError):
+            answer = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+            if answer.status_code == 200:
+                return server, base
+        time.sleep(0.2)  # a process of its own: no event to wait on but its port
+    server.terminate()
+    raise SystemExit(f"genkend serve did not answer within 120 s: see {log}")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def _last_seq(home: Path, db: str | None) -> int:
+    ws = _open(home, db)
+    try:
+        with ws.store.read() as conn:
+            return int(conn.execute(select(func.max(audit_events.c.seq))).scalar_one() or 0)
+    finally:
+        ws.close()
+
+
+def check_writes(
+    home: Path, db: str | None, source_id: str, files: int, since: int, seqs: list[int]
+) -> dict[str, Any]:
+    """Whether the ingest and every search were recorded (see the module docstring)."""
+    ws = _open(home, db)
+    try:
+        with ws.store.read() as conn:
+            source = conn.execute(
+                select(evidence_sources.c.id, evidence_sources.c.status).where(
+                    evidence_sources.c.case_id == CASE, evidence_sources.c.source_id == source_id
+                )
+            ).one()
+            recorded = conn.execute(
+                select(func.count()).where(media_locations.c.source_pk == source.id)
+            ).scalar_one()
+            events = conn.execute(
+                select(audit_events.c.seq, audit_events.c.action).where(
+                    audit_events.c.seq > since, audit_events.c.action.like("search.%")
+                )
+            ).all()
+    finally:
+        ws.close()
+    found = {seq for seq, _ in events}
+    return {
+        "ingest_files": files,
+        "ingest_recorded": int(recorded),
+        "ingest_status": source.status,
+        "searches_answered": len(seqs),
+        "search_events": len(found),
+        "searches_without_event": sorted(set(seqs) - found),
+        "events_without_answer": sorted(found - set(seqs)),
+    }
+
+
+def _ingest_files(inputs: Path, count: int, seed: int) -> Path:
+    folder = inputs / f"ingest-{count}-seed{seed}"
+    if not folder.exists():
+        generate_small_files(folder, count, seed)
+    return folder
+
+
+class Ingest:
+    """``genkend ingest`` of the generated files in a process of its own, and when it ended."""
+
+    def __init__(self, cmd: list[str]) -> None:
+        env = {**os.environ, "GENKEND_FACE_BACKEND": "fake"}
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        self.ended: float | None = None
+        self.out = self.err = b""
+        self._waiter = threading.Thread(target=self._wait, daemon=True)
+        self._waiter.start()
+
+    def _wait(self) -> None:
+        self.out, self.err = self.process.communicate()
+        self.ended = time.monotonic()
+
+    def finish(self, limit: float) -> None:
+        """Waits for the ingest until ``limit`` (monotonic); stops it past that."""
+        self._waiter.join(max(0.0, limit - time.monotonic()))
+        if self.ended is None:
+            self.process.kill()
+            self._waiter.join()
+
+
+def run(args: argparse.Namespace, home: Path, inputs: Path, db: str | None) -> dict[str, Any]:
+    made = prepare(home, inputs, db, args)
+    folder = _ingest_files(inputs, args.ingest, args.seed)
+    tokens = list(made["tokens"].values())
+    since = _last_seq(home, db)
+    server, base = start_server(home, db, inputs / "server.log", tokens[0])
+    source_id = f"load-{int(time.time())}"
+    try:
+        ingest = Ingest(
+            _genkend(
+                home,
+                db,
+                "ingest",
+                str(folder),
+                "--case",
+                CASE,
+                "--source-id",
+                source_id,
+                "--workers",
+                str(args.ingest_workers),
+                "--json",
+            )
+        )
+        started = ingest.started
+        limit = started + args.timeout
+
+        def stop() -> bool:
+            now = time.monotonic()
+            return now > limit or (now > started + args.duration and ingest.ended is not None)
+
+        plan = Plan(
+            base_url=base,
+            case=CASE,
+            tokens=[tokens[n % len(tokens)] for n in range(args.clients)],
+            picture_ids=made["picture_ids"],
+            probe=(inputs / "probe.png").read_bytes(),
+            purpose=PURPOSE,
+            legal_basis=LEGAL_BASIS,
+            stop=stop,
+            max_iterations=args.max_iterations,
+            search_every=args.search_every,
+            seed=args.seed,
+        )
+        tally = asyncio.run(load_clients.run_clients(plan))
+        clients_s = time.monotonic() - started
+        ingest.finish(limit)
+    finally:
+        _stop(server)
+    writes = check_writes(home, db, source_id, args.ingest, since, tally.search_seqs)
+    writes["ingest_rc"] = ingest.process.returncode
+    if ingest.process.returncode != 0:
+        writes["ingest_stderr"] = ingest.err.decode(errors="replace")[-2000:]
+    return {
+        "built": {k: v for k, v in made.items() if k != "tokens"},
+        "clients_s": round(clients_s, 1),
+        "ingest_s": round((ingest.ended or time.monotonic()) - started, 1),
+        "iterations": tally.iterations,
+        "kinds": load_clients.summary(tally),
+        "failures": tally.failures,
+        "writes": writes,
+        "ingest_summary": _json_or_text(ingest.out),
+    }
+
+
+def _json_or_text(data: bytes) -> Any:
+    text = data.decode(errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text[-2000:]
+
+
+def verdict(result: dict[str, Any]) -> dict[str, bool]:
+    kinds, writes = result["kinds"], result["writes"]
+    return {
+        "grid p99 < 300 ms": kinds["grid"]["p99_ms"] < 300,
+        "zero errors": all(k["errors"] == 0 for k in kinds.values()),
+        "zero 5xx": all(k["5xx"] == 0 for k in kinds.values()),
+        "no lost writes": writes["ingest_rc"] == 0
+        and writes["ingest_recorded"] == writes["ingest_files"]
+        and not writes["searches_without_event"]
+        and not writes["events_without_answer"],
+    }
+
+
+def report(result: dict[str, Any], args: argparse.Namespace, store: str) -> str:
+    writes = result["writes"]
+    lines = [
+        f"Command: `{shlex.join(['benchmarks/bench_web.py', *sys.argv[1:]])}`, seed {args.seed}",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end; "
+        f"Python {platform.python_version()}; store {store}",
+        f"Case: {result['built']['media']:,} synthetic media + "
+        f"{len(result['built']['picture_ids'])} real pictures; {args.clients} clients for "
+        f"{result['clients_s']} s ({result['iterations']:,} iterations); ingest of "
+        f"{args.ingest:,} small files meanwhile took {result['ingest_s']} s",
+        "",
+        "| request | count | p50 ms | p99 ms | max ms | errors | 5xx |",
+        "|---|---|---|---|---|---|---|",
+        *(
+            f"| {kind} | {k['requests']:,} | {k['p50_ms']} | {k['p99_ms']} | {k['max_ms']} "
+            f"| {k['errors']} | {k['5xx']} |"
+            for kind, k in result["kinds"].items()
+        ),
+        "",
+        f"Writes: ingest exit {writes['ingest_rc']}, {writes['ingest_recorded']:,} of "
+        f"{writes['ingest_files']:,} files recorded (source {writes['ingest_status']}); "
+        f"{writes['searches_answered']} searches answered, {writes['search_events']} search "
+        f"events, {len(writes['searches_without_event'])} answered without an event, "
+        f"{len(writes['events_without_answer'])} events without an answer",
+        "Targets: "
+        + ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in result["verdict"].items()),
+    ]
+    if result["failures"]:
+        lines += ["", "First failures:", *(f"- {f}" for f in result["failures"][:10])]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--media", type=int, default=100_000)
+    parser.add_argument("--pictures", type=int, default=300, help="real pictures with faces")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--duration", type=float, default=120, help="seconds, at least")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds, at most")
+    parser.add_argument("--max-iterations", type=int, default=100_000, help="per client")
+    parser.add_argument("--search-every", type=int, default=10, help="iterations")
+    parser.add_argument("--ingest", type=int, default=3000, help="small files ingested meanwhile")
+    parser.add_argument("--ingest-workers", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=20261204)
+    parser.add_argument("--db", help="a PostgreSQL URL (an empty database); default SQLite")
+    parser.add_argument(
+        "--start-postgres",
+        action="store_true",
+        help="start a private PostgreSQL server for the run",
+    )
+    parser.add_argument("--home", type=Path, help="workspace to build, or reuse if built")
+    parser.add_argument("--out", type=Path, help="write the figures here as JSON")
+    args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-web-")))
+        db = args.db
+        if args.start_postgres:
+            db = stack.enter_context(postgres_server.postgres())
+        home = args.home or tmp / "ws"
+        inputs = home.parent / f"{home.name}-inputs"
+        result = run(args, home, inputs, db)
+    store = "PostgreSQL" if db else "SQLite " + __import__("sqlite3").sqlite_version
+    result["verdict"] = verdict(result)
+    text = report(result, args, store)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        result["command"] = shlex.join(["benchmarks/bench_web.py", *sys.argv[1:]])
+        result["store"] = store
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+    raise SystemExit(0 if all(result["verdict"].values()) else 1)
+
+
+if __name__ == "__main__":
+    main()
