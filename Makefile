@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_HOME ?= demo-workspace
 
-.PHONY: all venv demo test lint typecheck pytest system-deps bench clean
+.PHONY: all venv demo serve-demo test lint typecheck pytest system-deps bench clean
 
 all: test
 
@@ -25,6 +25,10 @@ system-deps:
 
 demo: venv
 	bash scripts/demo.sh $(DEMO_HOME)
+
+# The web application on the demo's workspace (run make demo first), on 127.0.0.1:8000.
+serve-demo: venv
+	GENKEND_HOME=$(DEMO_HOME)/workspace $(BIN)/genkend --user demo.admin serve
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks scripts

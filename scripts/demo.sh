@@ -22,6 +22,12 @@ AS demo.admin user add demo.supervisor --role supervisor
 AS demo.admin user add demo.reviewer1 --role reviewer
 AS demo.admin user add demo.reviewer2 --role reviewer
 AS demo.admin user add demo.auditor --role auditor
+# Passwords for the web application (make serve-demo), demo only: each account sets its
+# own on standard input, as a person would.
+DEMO_PASSWORD="genkend-demo-only"
+for who in demo.admin demo.investigator demo.supervisor demo.reviewer1 demo.reviewer2 demo.auditor; do
+    echo "$DEMO_PASSWORD" | .venv/bin/genkend --user "$who" user password "$who"
+done
 G case create DEMO-1 --title "Demo case: generated evidence"
 # membership is given only by a member: the case's creator brings in its supervisor
 G case member add DEMO-1 demo.supervisor
@@ -46,3 +52,5 @@ G export vics --case DEMO-1 -o "$DEMO/DEMO-1.vics.json" --purpose "demo: share w
 AS demo.auditor audit verify
 echo
 echo "demo finished: workspace $GENKEND_HOME; try: GENKEND_HOME=$GENKEND_HOME .venv/bin/genkend media list --case DEMO-1"
+echo "in a browser: make serve-demo, then http://127.0.0.1:8000 as demo.investigator (or any"
+echo "demo account) with the password $DEMO_PASSWORD"

@@ -122,6 +122,12 @@ class Settings:
         1_048_576,
         "Largest request body the web server accepts (bytes); larger ones get 413.",
     )
+    web_max_upload_bytes: int = _setting(
+        20 * 2**20,
+        "Largest upload the web server accepts on the routes that take a file (a face "
+        "search's probe photo), in bytes; larger ones get 413. Other routes keep "
+        "web_max_body_bytes.",
+    )
     web_sign_in_attempts_per_minute: int = _setting(
         10,
         "Sign-in attempts the web server accepts per client address and minute; more get "

@@ -101,6 +101,8 @@ def _value(schema: dict[str, Any], definitions: dict[str, Any]) -> Any:
         if key in schema:
             return _value(schema[key][0], definitions)
     kind = schema.get("type")
+    if kind == "array" and "items" in schema:
+        return [_value(schema["items"], definitions)]
     if kind == "object":
         required = schema.get("required", [])
         properties = schema.get("properties", {})
@@ -110,18 +112,38 @@ def _value(schema: dict[str, Any], definitions: dict[str, Any]) -> Any:
     )
 
 
-def _body(app: FastAPI, route: Route) -> dict[str, Any]:
-    """Keyword arguments for the request: a JSON body or form fields the route accepts."""
-    if route.declared.body_field is None:
-        return {}
+def _body(app: FastAPI, route: Route, method: str) -> dict[str, Any]:
+    """Keyword arguments for the request: its required query parameters, and a JSON body
+    or form fields (files too) the route accepts."""
     document = app.openapi()
     definitions = document.get("components", {}).get("schemas", {})
-    operation = document["paths"].get(route.path_format, {})
-    media = next(iter(operation.values()), {}).get("requestBody", {}).get("content", {})
+    operation = document["paths"].get(route.path, {}).get(method.lower(), {})
+    query = {
+        p["name"]: _value(p["schema"], definitions)
+        for p in operation.get("parameters", [])
+        if p["in"] == "query" and p.get("required")
+    }
+    made = _request_body(route, operation, definitions)
+    return {**made, "params": query} if query else made
+
+
+def _request_body(
+    route: Route, operation: dict[str, Any], definitions: dict[str, Any]
+) -> dict[str, Any]:
+    if route.declared.body_field is None:
+        return {}
+    media = operation.get("requestBody", {}).get("content", {})
     for kind in ("application/json", "application/x-www-form-urlencoded"):
         if kind in media:
             made = _value(media[kind]["schema"], definitions)
             return {"json": made} if kind == "application/json" else {"data": made}
+    if "multipart/form-data" in media:  # an upload: its files, and its other fields
+        schema = media["multipart/form-data"]["schema"]
+        schema = definitions[schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
+        fields = _value(schema, definitions)
+        binary = {k for k, v in schema["properties"].items() if _is_file(v)}
+        files = {k: ("x.png", b"x", "image/png") for k in binary & set(fields)}
+        return {"data": {k: v for k, v in fields.items() if k not in files}, "files": files}
     # Pages are left out of the schema: their form fields come from the route itself.
     fields = {f.alias: f for f in route.declared.dependant.body_params}
     return {"data": {name: "1" for name, f in fields.items() if f.field_info.is_required()}}
@@ -152,7 +174,7 @@ def test_every_route_answers_401_without_a_session_or_token(
     failures = []
     for route, method in _routes(app):
         url = _url(web_world, route)
-        response = client.request(method, url, **_body(app, route))
+        response = client.request(method, url, **_body(app, route, method))
         if response.status_code != 401:
             failures.append(f"{method} {url}: {response.status_code}")
     assert not failures, failures
@@ -170,7 +192,7 @@ def test_every_case_route_refuses_a_non_member_with_403(
     failures = []
     for route, method in scoped:
         url = _url(web_world, route)
-        response = client.request(method, url, headers=headers, **_body(app, route))
+        response = client.request(method, url, headers=headers, **_body(app, route, method))
         actor, action, _ = _newest_event(web_world)
         if response.status_code != 403 or (actor, action) != (OUTSIDER, "access.denied"):
             failures.append(f"{method} {url}: {response.status_code}, newest event {action}")
@@ -183,3 +205,8 @@ def test_routes_without_a_case_answer_a_non_member(
 ) -> None:
     response = client.get(path, headers=bearer(OUTSIDER))
     assert response.status_code == 200
+
+
+def _is_file(schema: dict[str, Any]) -> bool:
+    """A file field: ``format: binary`` (OpenAPI 3.0) or ``contentMediaType`` (3.1)."""
+    return schema.get("format") == "binary" or "contentMediaType" in schema

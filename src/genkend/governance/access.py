@@ -42,7 +42,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from genkend.clock import utc_now_text
-from genkend.errors import AlreadyExists, NotFound, PermissionDenied, UsageError
+from genkend.errors import AlreadyExists, InvalidField, NotFound, PermissionDenied, UsageError
 from genkend.governance import audit
 from genkend.records import Actor
 from genkend.store import Connection, Store
@@ -294,8 +294,9 @@ def remove_member(conn: Connection, actor: Actor, case_id: str, name: str) -> No
 
 def require_purpose(purpose: str, legal_basis: str, what: str) -> None:
     """Every biometric search and export states why and on what legal basis."""
-    if not purpose.strip() or not legal_basis.strip():
-        raise UsageError(f"{what} needs --purpose and --legal-basis")
+    for field, value in (("purpose", purpose), ("legal_basis", legal_basis)):
+        if not value.strip():
+            raise InvalidField(field, f"must be given: {what} states why and on what legal basis")
 
 
 # ---------------------------------------------------------------- the gate

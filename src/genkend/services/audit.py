@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from genkend.errors import UsageError
+from genkend.errors import InvalidField
 from genkend.governance import access, audit, oversight
 from genkend.governance.access import OVERSIGHT
 from genkend.governance.audit import AuditEvent
@@ -44,7 +44,7 @@ def _parse_anchor(anchor: str | None) -> tuple[int, str] | None:
         return None
     seq, _, digest = anchor.partition(":")
     if not seq.isdigit() or len(digest) != 64:
-        raise UsageError("--anchor takes SEQ:DIGEST as printed by an earlier 'audit verify'")
+        raise InvalidField("anchor", "takes SEQ:DIGEST as printed by an earlier 'audit verify'")
     return int(seq), digest.lower()
 
 

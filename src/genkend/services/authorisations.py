@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from genkend.errors import NotFound
 from genkend.governance import authorisations
 from genkend.governance.access import AUDITORS, OVERSIGHT, SUPERVISORS
 from genkend.services.registry import CaseOf, service
@@ -38,9 +39,12 @@ def grant(
 
 
 @service("authorisation refuse", SUPERVISORS, case=CaseOf("auth_id", _case_of_authorisation))
-def refuse(session: Session, auth_id: int, note: str) -> int:
-    """Record that the authorisation was refused; the number of candidates marked."""
+def refuse(session: Session, auth_id: int, note: str, case_id: str | None = None) -> int:
+    """Record that the authorisation was refused; the number of candidates marked. With
+    ``case_id``, an authorisation of another case is not found (and nothing changes)."""
     with session.store.begin() as conn:
+        if case_id is not None and authorisations.case_of(conn, auth_id) != case_id:
+            raise NotFound(f"authorisation {auth_id} is not in case {case_id}")
         return authorisations.refuse(conn, session.actor, auth_id, note)
 
 

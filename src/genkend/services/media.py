@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from genkend.errors import NotFound
 from genkend.evidence import ArchiveLimits
 from genkend.governance import audit, cases
 from genkend.governance.access import CONTENT_ROLES
@@ -95,3 +96,14 @@ def picture(
             detail = {"media_id": media_id, "max_side": max_side}
             audit.record(conn, session.actor, REVEAL_MEDIA, f"case:{case_id}", detail)
     return shown
+
+
+@service("media show", CONTENT_ROLES, case="case_id")
+def show_in_case(session: Session, case_id: str, media_id: int) -> dict[str, Any]:
+    """Everything known about one file content of ``case_id``: an item of another case
+    is not found there (the web's ``/cases/{case_id}/media/{media_id}``)."""
+    with session.store.read() as conn:
+        cases.get(conn, case_id)
+        if catalog.case_of(conn, media_id) != case_id:
+            raise NotFound(f"media {media_id} is not in case {case_id}")
+        return catalog.show_media(conn, media_id)

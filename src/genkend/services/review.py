@@ -9,9 +9,11 @@ candidate) after that transaction has rolled back.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from genkend.clock import utc_now_text
+from genkend.errors import NotFound
 from genkend.governance import access, audit
 from genkend.governance.access import REVIEWERS, SUPERVISORS, Need
 from genkend.review import double_review as rules
@@ -57,22 +59,26 @@ def disputed(session: Session, case_id: str) -> list[Candidate]:
 
 
 @service("review show", REVIEWERS | SUPERVISORS, case=BY_CANDIDATE)
-def show(session: Session, candidate_id: int) -> View:
-    """One candidate; other decisions only once the caller's is given (or cannot be)."""
+def show(session: Session, candidate_id: int, case_id: str | None = None) -> View:
+    """One candidate; other decisions only once the caller's is given (or cannot be).
+    With ``case_id``, a candidate of another case is not found."""
     with session.store.read() as conn:
-        candidate = Candidate.from_row(stored_candidates.get(conn, candidate_id))
+        candidate = _in_case(stored_candidates.get(conn, candidate_id), case_id)
         given = _decisions(conn, candidate_id)
     return view_of(candidate, given, session.caller.name, session.caller.roles)
 
 
 @service("review decide", REVIEWERS, case=BY_CANDIDATE)
-def decide(session: Session, candidate_id: int, outcome: str, note: str) -> View:
-    """Record the caller's decision on a candidate; two decisions close it."""
+def decide(
+    session: Session, candidate_id: int, outcome: str, note: str, case_id: str | None = None
+) -> View:
+    """Record the caller's decision on a candidate; two decisions close it. With
+    ``case_id``, a candidate of another case is not found (and nothing is recorded)."""
     rules.check_outcome(outcome, rules.OUTCOMES)
     rules.check_note(note, "decision")
     name = session.caller.name
     with session.store.begin() as conn:
-        candidate = Candidate.from_row(stored_candidates.get(conn, candidate_id, lock=True))
+        candidate = _in_case(stored_candidates.get(conn, candidate_id, lock=True), case_id)
         given = rules.reviewer_decisions(_decisions(conn, candidate_id))
         reason = _recheck(conn, session, "review decide", REVIEWERS, candidate)
         reason = reason or rules.refusal_to_decide(candidate, given, name)
@@ -89,13 +95,16 @@ def decide(session: Session, candidate_id: int, outcome: str, note: str) -> View
 
 
 @service("review resolve", SUPERVISORS, case=BY_CANDIDATE)
-def resolve(session: Session, candidate_id: int, outcome: str, note: str) -> View:
-    """A supervisor settles a disputed candidate as identified, rejected or inconclusive."""
+def resolve(
+    session: Session, candidate_id: int, outcome: str, note: str, case_id: str | None = None
+) -> View:
+    """A supervisor settles a disputed candidate as identified, rejected or inconclusive.
+    With ``case_id``, a candidate of another case is not found (and nothing is recorded)."""
     rules.check_outcome(outcome, rules.RESOLUTIONS)
     rules.check_note(note, "resolution")
     name = session.caller.name
     with session.store.begin() as conn:
-        candidate = Candidate.from_row(stored_candidates.get(conn, candidate_id, lock=True))
+        candidate = _in_case(stored_candidates.get(conn, candidate_id, lock=True), case_id)
         reason = _recheck(conn, session, "review resolve", SUPERVISORS, candidate)
         reviewers = [d.reviewer for d in rules.reviewer_decisions(_decisions(conn, candidate_id))]
         reason = reason or rules.refusal_to_resolve(candidate, reviewers, name)
@@ -108,6 +117,14 @@ def resolve(session: Session, candidate_id: int, outcome: str, note: str) -> Vie
             audit.record(conn, session.actor, "review.resolve", f"case:{candidate.case_id}", detail)
             return _view(conn, session, candidate_id)
     _deny(session, "review resolve", candidate, reason)
+
+
+def _in_case(row: Mapping[str, Any], case_id: str | None) -> Candidate:
+    """The candidate of ``row``; one of another case than ``case_id`` is not found there."""
+    candidate = Candidate.from_row(row)
+    if case_id is not None and candidate.case_id != case_id:
+        raise NotFound(f"candidate {candidate.id} is not in case {case_id}")
+    return candidate
 
 
 def _decisions(conn: Connection, candidate_id: int) -> list[Decision]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from genkend.errors import GenkendError
 from genkend.web import api, pages, render
@@ -21,6 +22,7 @@ from genkend.web.errors import (
     SignInRequired,
     TooManyAttempts,
     on_domain_error,
+    on_http_error,
     on_invalid_request,
     on_sign_in_required,
     on_too_many_attempts,
@@ -45,11 +47,17 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.state.workspace = workspace
     app.state.templates = render.templates()
     app.state.sign_in_throttle = Throttle(settings.web_sign_in_attempts_per_minute)
-    app.add_middleware(Hardening, max_body=settings.web_max_body_bytes)
+    app.add_middleware(
+        Hardening,
+        max_body=settings.web_max_body_bytes,
+        max_upload=settings.web_max_upload_bytes,
+        uploads=api.UPLOADS,
+    )
     app.add_exception_handler(GenkendError, on_domain_error)
     app.add_exception_handler(SignInRequired, on_sign_in_required)
     app.add_exception_handler(TooManyAttempts, on_too_many_attempts)
     app.add_exception_handler(RequestValidationError, on_invalid_request)
+    app.add_exception_handler(HTTPException, on_http_error)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

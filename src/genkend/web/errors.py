@@ -14,8 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from genkend import errors
 from genkend.web.render import error_page, sign_in_page
@@ -91,6 +93,21 @@ async def on_too_many_attempts(request: Request, exc: Exception) -> Response:
     response = sign_in_page(request, status=429, message=str(exc))
     response.headers.update(headers)
     return response
+
+
+HTTP_KINDS = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    """The router's own answers (no such route, method not allowed) in the API's error
+    body, so that every API answer has the shape the document declares."""
+    assert isinstance(exc, HTTPException)
+    if not is_api(request):
+        return await http_exception_handler(request, exc)
+    kind = HTTP_KINDS.get(exc.status_code, "http_error")
+    return JSONResponse(
+        error_body(kind, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+    )
 
 
 async def on_invalid_request(request: Request, exc: Exception) -> Response:

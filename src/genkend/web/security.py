@@ -5,7 +5,8 @@
   isolation) and ``Cache-Control: no-store`` on everything but the static assets, so no
   picture, face or case detail stays in a browser's or proxy's cache. It refuses a
   request body larger than ``max_body`` with 413 before the application reads it, whether
-  the body announces its length or not.
+  the body announces its length or not; the routes that take a file (``uploads``, a
+  pattern of paths) are allowed ``max_upload`` instead.
 - ``Throttle``: attempts per client address in a sliding window (sign-in flooding);
   per process, which is why a deployment runs one worker per workspace or puts the limit
   in the reverse proxy too (docs/deployment.md).
@@ -15,6 +16,7 @@ Invariant: no response leaves without the headers; nothing here decides who may 
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -48,19 +50,36 @@ class BodyTooLarge(Exception):
 
 
 class Hardening:
-    """Security headers on every response; request bodies capped at ``max_body`` bytes."""
+    """Security headers on every response; request bodies capped at ``max_body`` bytes,
+    or ``max_upload`` on the paths that ``uploads`` matches in full."""
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body: int,
+        max_upload: int | None = None,
+        uploads: re.Pattern[str] | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.max_upload = max_body if max_upload is None else max_upload
+        self.uploads = uploads
+
+    def limit(self, path: str) -> int:
+        """The largest body a request to ``path`` may send."""
+        if self.uploads is not None and self.uploads.fullmatch(path):
+            return self.max_upload
+        return self.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = str(scope.get("path", "")).startswith(STATIC_PREFIX)
+        path = str(scope.get("path", ""))
+        static = path.startswith(STATIC_PREFIX)
+        max_body = self.limit(path)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body:
+        if declared is not None and declared > max_body:
             await _too_large(send)
             return
         seen = 0
@@ -71,7 +90,7 @@ class Hardening:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body:
+                if seen > max_body:
                     raise BodyTooLarge
             return message
 

@@ -8,15 +8,32 @@ are the errors of ``web.errors``, documented on every route.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter
 
-from genkend.web.api import cases, meta, signin
+from genkend.web.api import (
+    accounts,
+    audit,
+    authorisations,
+    cases,
+    clusters,
+    gallery,
+    media,
+    meta,
+    review,
+    signin,
+)
 from genkend.web.api.models import ERROR_RESPONSES
 
-router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
-for area in (signin, meta, cases):
+PREFIX = "/api/v1"
+router = APIRouter(prefix=PREFIX, responses=ERROR_RESPONSES)
+AREAS = (signin, meta, cases, media, clusters, gallery, review, authorisations, accounts, audit)
+for area in AREAS:
     router.include_router(area.router)
 
-__all__: list[Any] = ["router"]
+# The routes that take a file, whose body may be as large as web_max_upload_bytes.
+UPLOADS = re.compile(re.escape(PREFIX) + gallery.UPLOAD_PATH)
+
+__all__: list[Any] = ["UPLOADS", "router"]

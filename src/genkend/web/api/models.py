@@ -1,10 +1,29 @@
-"""The shapes the API documents: the error body every route may answer with."""
+"""The shapes the API documents: the error body every route may answer with, the
+request bodies (field names are the services' parameter names, every field bounded),
+and the response models of the shapes that are fixed.
+
+Response models allow extra fields: they document and check what a script may rely on,
+and never drop a field the CLI's ``--json`` prints for the same use case.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_ID = 2**63 - 1  # the largest id a database row has: beyond it nothing is found
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Text = Annotated[str, Field(max_length=10_000)]
+Line = Annotated[str, Field(max_length=500)]
+Note = Annotated[str, Field(min_length=1, max_length=10_000)]
+# The domain's closed lists (tests/web/test_api_routes.py checks they agree with it).
+Role = Literal["investigator", "reviewer", "supervisor", "auditor", "admin"]
+Outcome = Literal["potential_candidate", "no_candidate", "inconclusive"]
+Resolution = Literal["identified", "rejected", "inconclusive"]
+IdentityStatus = Literal["identified", "unidentified_series"]
+MediaStatus = Literal["new", "known", "non_pertinent", "near_known"]
 
 
 class ErrorDetail(BaseModel):
@@ -31,3 +50,225 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (429, "Too many sign-in attempts"),
     )
 }
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused (a typo is not silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Shape(BaseModel):
+    """A response: the fields documented here, and any others the service gives."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# Request bodies -------------------------------------------------------------------
+
+
+class NewCase(Body):
+    new_case_id: Annotated[str, Field(min_length=1, max_length=100)]
+    title: Annotated[str, Field(min_length=1, max_length=500)]
+    description: Text = ""
+
+
+class NewMember(Body):
+    account: Name
+
+
+class Merge(Body):
+    keep: Id
+    other: Id
+
+
+class Split(Body):
+    face_ids: Annotated[list[Id], Field(min_length=1, max_length=10_000)]
+
+
+class Label(Body):
+    label: Name
+
+
+class Promotion(Body):
+    label: Name
+    status: IdentityStatus = "unidentified_series"
+
+
+class Decision(Body):
+    """A reviewer's decision, with the reasons."""
+
+    outcome: Outcome
+    note: Note
+
+
+class Settlement(Body):
+    """A supervisor's resolution of a dispute, with the reasons."""
+
+    outcome: Resolution
+    note: Note
+
+
+class NewAuthorisation(Body):
+    authority: Line
+    reference: Line
+    valid_until: Annotated[str, Field(max_length=40)]
+    scope: Annotated[str, Field(max_length=100)] = "gallery-search"
+
+
+class Refusal(Body):
+    note: Note
+
+
+class NewAccount(Body):
+    name: Name
+    roles: Annotated[list[Role], Field(min_length=1, max_length=5)]
+
+
+# Responses ------------------------------------------------------------------------
+
+
+class CaseOut(Shape):
+    id: str
+    title: str
+    description: str
+    status: str
+    created_at: str
+    created_by: str
+
+
+class SourceOut(Shape):
+    source_id: str
+    root: str
+    kind: str
+    status: str
+    error: str | None
+    advice: str | None
+    created_at: str
+    finished_at: str | None
+
+
+class CaseViewOut(CaseOut):
+    sources: list[SourceOut]
+
+
+class MemberOut(Shape):
+    case_id: str
+    account: str
+    added_at: str
+    added_by: str
+
+
+class ClusterOut(Shape):
+    id: int
+    label: str | None
+    confirmed: bool
+    size: int
+    face_ids: list[int]
+
+
+class NewClusterOut(Shape):
+    cluster_id: int
+
+
+class PromotedOut(Shape):
+    faces: int
+
+
+class IdentityOut(Shape):
+    id: int
+    label: str
+    status: str
+    faces: int
+
+
+class CandidateOut(Shape):
+    id: int
+    case_id: str
+    identity_id: int
+    identity_label: str
+    distance: float
+    max_distance: float
+    fmr: float | None
+    status: str
+    deletion_due: bool
+
+
+class DecisionOut(Shape):
+    reviewer: str
+    role: str
+    outcome: str
+    note: str
+    decided_at: str
+
+
+class CandidateViewOut(CandidateOut):
+    """A candidate as the caller may see it: ``decisions`` only when not ``blind``."""
+
+    blind: bool
+    decisions: list[DecisionOut] | None = None
+
+
+class SearchOut(Shape):
+    kind: str
+    reference: str
+    reference_version: str
+    backend: str
+    probe_sha256: str
+    cases: list[str]
+    candidates: list[dict[str, Any]]
+    audit_seq: int | None
+
+
+class AuthorisationOut(Shape):
+    id: int
+    case_id: str
+    authority: str
+    reference: str
+    scope: str
+    valid_until: str
+    status: str
+
+
+class NewIdOut(Shape):
+    id: int
+
+
+class MarkedOut(Shape):
+    marked: int
+
+
+class AccountOut(Shape):
+    name: str
+    roles: list[str]
+    enabled: bool
+    created_at: str
+    created_by: str
+
+
+class AuditEventOut(Shape):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    detail: dict[str, Any]
+
+
+class ChainCheckOut(Shape):
+    ok: bool
+    count: int
+    head_seq: int | None
+    head_digest: str | None
+    first_bad_seq: int | None
+    reason: str | None
+    searches_checked: int
+    searches_erased: int
+    search_problems: list[dict[str, Any]]
+
+
+class UsageOut(Shape):
+    period: dict[str, str]
+    generated_at: str
+    searches: list[dict[str, Any]]
+    review_outcomes: dict[str, int]

@@ -8,7 +8,7 @@ may (the server answers no CORS request).
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from genkend.web import auth
@@ -45,10 +45,10 @@ def login(request: Request, credentials: Credentials) -> JSONResponse:
     return response
 
 
-@router.post("/logout", status_code=204)
-def logout(request: Request, session: Caller) -> JSONResponse:
+@router.post("/logout", status_code=204, response_class=Response)
+def logout(request: Request, session: Caller) -> Response:
     """End the caller's session (with its CSRF token) and clear the cookie."""
     auth.sign_out(request)
-    response = JSONResponse(None, status_code=204)
+    response = Response(status_code=204)  # no body at all: a 204 may not carry one
     auth.clear_session_cookie(response)
     return response
