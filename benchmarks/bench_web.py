@@ -135,7 +135,6 @@ def prepare(home: Path, inputs: Path, db: str | None, args: argparse.Namespace) 
     if kept.exists():
         return dict(json.loads(kept.read_text()))
     inputs.mkdir(parents=True, exist_ok=True)
-    os.environ["GENKEND_FACE_BACKEND"] = "fake"  # this process's ingest and enrolment
     _accounts(home, db)
     started = time.perf_counter()
     ws = _open(home, db)
@@ -432,6 +431,7 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="workspace to build, or reuse if built")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     args = parser.parse_args()
+    os.environ["GENKEND_FACE_BACKEND"] = "fake"  # this process's ingest and enrolment
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-web-")))
         db = args.db

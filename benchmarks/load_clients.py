@@ -44,6 +44,7 @@ class Plan:
     page_size: int = 100
     picture_size: int = 160
     seed: int = 1
+    transport: httpx.AsyncBaseTransport | None = None  # an app in this process (tests)
 
 
 @dataclass
@@ -130,7 +131,9 @@ async def _client(number: int, plan: Plan, tally: Tally) -> None:
     after: int | None = None
     headers = {"Authorization": f"Bearer {plan.tokens[number]}"}
     timeout = httpx.Timeout(60.0)
-    async with httpx.AsyncClient(base_url=plan.base_url, headers=headers, timeout=timeout) as http:
+    async with httpx.AsyncClient(
+        base_url=plan.base_url, headers=headers, timeout=timeout, transport=plan.transport
+    ) as http:
         for iteration in range(plan.max_iterations):
             if plan.stop():
                 return
