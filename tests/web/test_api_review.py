@@ -5,7 +5,8 @@ an authorisation and an authorised gallery search that proposed a candidate. An 
 of C2 reached under C1's address is not found there (never C2's data, and nothing is
 recorded), even for an account that is a member of both. Two distinct reviewers decide
 C1's candidate, each blind to the other until they have decided; C2's candidate is
-disputed and settled by a supervisor who did not review it.
+disputed and settled by a supervisor who did not review it. A change made with the
+session cookie needs the session's CSRF token.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from ..services.world import CASE, GRANTOR, REVIEWER, TESTER, World, _photo, _run
+from .conftest import set_password
 from .test_api_routes import WHY, cli_json
 
 Bearer = Callable[..., dict[str, str]]
@@ -70,7 +72,8 @@ def other(web_world: World, app: FastAPI, bearer: Bearer) -> Other:
         )
         assert search.status_code == 200, search.text
         assert search.json()["kind"] == "search.gallery"
-        media = client.get(f"/api/v1/cases/{OTHER}/media", headers=bearer()).json()[0]
+        item = client.get(f"/api/v1/cases/{OTHER}/media", headers=bearer()).json()["items"][0]
+        media = client.get(f"/api/v1/cases/{OTHER}/media/{item['id']}", headers=bearer()).json()
         cluster = client.get(f"/api/v1/cases/{OTHER}/clusters", headers=bearer()).json()[0]
         waiting = client.get(f"/api/v1/cases/{OTHER}/candidates", headers=bearer(REVIEWER))
         assert [c["case_id"] for c in waiting.json()] == [OTHER]
@@ -213,3 +216,26 @@ def test_members_are_added_and_removed(
     members = client.get(f"/api/v1/cases/{OTHER}/members", headers=bearer()).json()
     assert SECOND not in [m["account"] for m in members]
     assert members == cli_json(web_world, TESTER, "case", "member", "list", OTHER)
+
+
+def test_a_cookie_signed_in_change_needs_the_csrf_token(
+    client: TestClient, web_world: World, bearer: Bearer
+) -> None:
+    set_password(web_world.home, TESTER, "correct horse battery")
+    signed = client.post(
+        "/api/v1/login", json={"username": TESTER, "password": "correct horse battery"}
+    )
+    assert signed.status_code == 200, signed.text
+    cluster = web_world.ids["cluster"]
+    url = f"/api/v1/cases/{CASE}/clusters/{cluster}/name"
+    forged = client.post(url, json={"label": "Child Z"})  # the cookie, no CSRF token
+    assert forged.status_code == 403
+    assert "CSRF" in forged.json()["error"]["message"]
+    clusters = client.get(f"/api/v1/cases/{CASE}/clusters").json()  # reading needs none
+    assert [c["label"] for c in clusters if c["id"] == cluster] == [None]
+    named = client.post(
+        url, json={"label": "Child Z"}, headers={"X-CSRF-Token": signed.json()["csrf_token"]}
+    )
+    assert named.status_code == 204
+    clusters = client.get(f"/api/v1/cases/{CASE}/clusters", headers=bearer()).json()
+    assert [c["label"] for c in clusters if c["id"] == cluster] == ["Child Z"]

@@ -11,20 +11,25 @@ import contextlib
 import hashlib
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, get_args
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
 from genkend.cli import main
 from genkend.faces import gallery
 from genkend.governance import access
+from genkend.hashes import grid
 from genkend.review import double_review
+from genkend.web import api
 from genkend.web.api import models
+from genkend.web.security import Hardening
 
 from ..services.world import CASE, GRANTOR, REVIEWER, TESTER, World
+from .conftest import issue_token
 
 Bearer = Callable[..., dict[str, str]]
 AUDITOR = "aud"  # auditor, member of C1: oversight, no case content
@@ -58,8 +63,6 @@ def _same_as_cli(world: World) -> list[tuple[str, str, list[str]]]:
         (TESTER, "/cases", ["case", "list"]),
         (TESTER, f"/cases/{CASE}", ["case", "show", CASE]),
         (TESTER, f"/cases/{CASE}/members", ["case", "member", "list", CASE]),
-        (TESTER, f"/cases/{CASE}/media", ["media", "list", "--case", CASE]),
-        (TESTER, f"/cases/{CASE}/media?status=new", ["media", "list", "--case", CASE]),
         (TESTER, f"/cases/{CASE}/media/{media}", ["media", "show", media]),
         (TESTER, f"/cases/{CASE}/faces", ["faces", "list", "--case", CASE]),
         (TESTER, f"/cases/{CASE}/clusters", ["clusters", "list", "--case", CASE]),
@@ -85,10 +88,36 @@ def test_each_read_answers_what_the_cli_prints(
         response = client.get(f"/api/v1{path}", headers=bearer(user))
         assert response.status_code == 200, (path, response.text)
         printed = cli_json(web_world, user, *args)
-        if "status=new" in path:
-            printed = [m for m in printed if m["status"] == "new"]
         assert response.json() == printed, path
         assert printed or path.endswith("/disputes"), f"{path}: the world has something to show"
+
+
+def test_the_grid_pages_through_every_media_item_once(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    listed = cli_json(web_world, TESTER, "media", "list", "--case", CASE)
+    seen: list[dict[str, Any]] = []
+    after: int | None = None
+    for _ in range(len(listed) + 1):
+        query = {"limit": 1} | ({} if after is None else {"after": after})
+        page = client.get(f"/api/v1/cases/{CASE}/media", headers=bearer(), params=query)
+        assert page.status_code == 200, page.text
+        seen += page.json()["items"]
+        after = page.json()["next_after"]
+        if after is None:
+            break
+    assert [m["id"] for m in seen] == sorted(m["id"] for m in listed)
+    by_id = {m["id"]: m for m in listed}
+    for item in seen:
+        full = by_id[item["id"]]
+        assert (item["status"], item["mime"], item["size"]) == (
+            full["status"],
+            full["mime"],
+            full["size"],
+        )
+    faced = client.get(f"/api/v1/cases/{CASE}/media?filter=has_faces", headers=bearer()).json()
+    assert faced["next_after"] is None and all(i["faces"] > 0 for i in faced["items"])
+    assert {i["id"] for i in faced["items"]} == {m["id"] for m in listed}  # both have faces
 
 
 def test_the_usage_report_is_the_cli_report(
@@ -215,7 +244,10 @@ BAD_FIELDS: list[tuple[str, str, dict[str, Any], str]] = [
     ("POST", "/cases", {"new_case_id": "x" * 101, "title": "t"}, "new_case_id"),
     ("POST", "/cases", {"new_case_id": "C9", "title": "t", "colour": "red"}, "colour"),
     ("POST", f"/cases/{CASE}/members", {"account": ""}, "account"),
-    ("GET", f"/cases/{CASE}/media?status=lost", {}, "status"),
+    ("GET", f"/cases/{CASE}/media?filter=lost", {}, "filter"),
+    ("GET", f"/cases/{CASE}/media?limit=0", {}, "limit"),
+    ("GET", f"/cases/{CASE}/media?limit=501", {}, "limit"),
+    ("GET", f"/cases/{CASE}/media?after=-1", {}, "after"),
     ("GET", f"/cases/{CASE}/media/0", {}, "media_id"),
     ("GET", f"/cases/{CASE}/media/{2**63}", {}, "media_id"),
     ("POST", f"/cases/{CASE}/clusters/merge", {"keep": 0, "other": 2}, "keep"),
@@ -304,6 +336,31 @@ def test_an_oversized_body_is_413(client: TestClient, bearer: Bearer) -> None:
     assert response.json()["error"]["kind"] == "too_large"
 
 
+def test_a_body_without_a_length_is_cut_at_the_limit_too(
+    client: TestClient, bearer: Bearer
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(32):
+            yield b"x" * (64 << 10)  # 2 MiB in all, announced by no Content-Length
+
+    headers = {**bearer(), "Content-Type": "application/json"}
+    response = client.post("/api/v1/cases", headers=headers, content=chunks())
+    assert response.status_code == 413
+
+
+def test_only_the_search_route_takes_the_upload_limit(app: FastAPI) -> None:
+    hardening = Hardening(app, max_body=10, max_upload=20, uploads=api.UPLOADS)
+    assert hardening.limit(f"/api/v1/cases/{CASE}/search/face") == 20
+    assert hardening.limit("/api/v1/cases/2026~0042/search/face") == 20
+    for other in (
+        f"/api/v1/cases/{CASE}/search/face/x",
+        f"/api/v1/cases/{CASE}/clusters/merge",
+        f"/cases/{CASE}/search/face",
+        "/api/v1/cases",
+    ):
+        assert hardening.limit(other) == 10, other
+
+
 def test_a_probe_may_be_larger_than_other_bodies_up_to_its_own_limit(
     client: TestClient, bearer: Bearer, web_world: World
 ) -> None:
@@ -349,3 +406,55 @@ def test_the_schema_lists_are_the_domain_lists() -> None:
     assert get_args(models.Outcome) == double_review.OUTCOMES
     assert get_args(models.Resolution) == double_review.RESOLUTIONS
     assert get_args(models.IdentityStatus) == gallery.STATUSES
+    assert get_args(models.GridFilter) == grid.FILTERS
+
+
+def test_an_account_made_then_disabled_over_the_api_can_no_longer_act(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    made = client.post(
+        "/api/v1/accounts", headers=bearer(), json={"name": "temp", "roles": ["reviewer"]}
+    )
+    assert made.status_code == 201, made.text
+    listed = cli_json(web_world, TESTER, "user", "list")
+    assert made.json() == next(a for a in listed if a["name"] == "temp")
+    again = client.post(
+        "/api/v1/accounts", headers=bearer(), json={"name": "temp", "roles": ["reviewer"]}
+    )
+    assert again.status_code == 409
+    token = {"Authorization": f"Bearer {issue_token(web_world.home, 'temp')}"}
+    assert client.get("/api/v1/me", headers=token).json()["name"] == "temp"
+    assert client.post("/api/v1/accounts/temp/disable", headers=bearer()).status_code == 204
+    refused = client.get("/api/v1/me", headers=token)
+    assert refused.status_code == 401, refused.text  # its tokens no longer sign it in
+    assert client.get(f"/api/v1/cases/{CASE}/candidates", headers=token).status_code == 401
+    accounts = client.get("/api/v1/accounts", headers=bearer()).json()
+    assert [a["enabled"] for a in accounts if a["name"] == "temp"] == [False]
+
+
+def test_the_dashboard_counts_what_the_media_list_shows(
+    client: TestClient, bearer: Bearer, web_world: World
+) -> None:
+    shown = client.get(f"/api/v1/cases/{CASE}/dashboard", headers=bearer())
+    assert shown.status_code == 200, shown.text
+    figures = shown.json()
+    listed = cli_json(web_world, TESTER, "media", "list", "--case", CASE)
+    assert figures["case_id"] == CASE and figures["media"] == len(listed)
+    assert figures["new"] == sum(m["status"] == "new" for m in listed)
+    assert figures["faces"] == len(cli_json(web_world, TESTER, "faces", "list", "--case", CASE))
+    assert [r["status"] for r in figures["runs"]] == ["done"]
+    refused = client.get(f"/api/v1/cases/{CASE}/dashboard", headers=bearer(AUDITOR))
+    assert refused.status_code == 403
+
+
+def test_exposure_is_the_callers_and_a_break_restarts_the_reminder(
+    client: TestClient, bearer: Bearer
+) -> None:
+    before = client.get("/api/v1/me/exposure", headers=bearer(REVIEWER))
+    assert before.status_code == 200
+    assert before.json()["account"] == REVIEWER and before.json()["reveals"] == 0
+    rested = client.post("/api/v1/me/break", headers=bearer(REVIEWER))
+    assert rested.status_code == 200
+    assert rested.json()["last_break"] is not None and rested.json()["since_break"] == 0
+    breaks = client.get("/api/v1/audit/events?action=welfare.break", headers=bearer()).json()
+    assert [e["actor"] for e in breaks] == [REVIEWER]

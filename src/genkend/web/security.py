@@ -84,18 +84,27 @@ class Hardening:
             return
         seen = 0
         started = False
+        exceeded = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > max_body:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # The application caught the refusal while reading the body (FastAPI
+                # answers 400 to a body it cannot parse): its answer is replaced by 413.
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _too_large(send)
+                return
             if message["type"] == "http.response.start":
                 started = True
                 headers = (

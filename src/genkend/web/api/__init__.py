@@ -24,12 +24,25 @@ from genkend.web.api import (
     meta,
     review,
     signin,
+    welfare,
 )
 from genkend.web.api.models import ERROR_RESPONSES
 
 PREFIX = "/api/v1"
 router = APIRouter(prefix=PREFIX, responses=ERROR_RESPONSES)
-AREAS = (signin, meta, cases, media, clusters, gallery, review, authorisations, accounts, audit)
+AREAS = (
+    signin,
+    meta,
+    cases,
+    media,
+    clusters,
+    gallery,
+    review,
+    authorisations,
+    accounts,
+    audit,
+    welfare,
+)
 for area in AREAS:
     router.include_router(area.router)
 

@@ -1,13 +1,15 @@
-"""Cases: the caller's cases, opening one, one case with its evidence sources, and the
-members of a case (need-to-know)."""
+"""Cases: the caller's cases, opening one, one case with its evidence sources, its
+dashboard, and the members of a case (need-to-know)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Response
 
 from genkend.services import cases
+from genkend.services import dashboard as case_dashboard
 from genkend.web.api.models import CaseOut, CaseViewOut, MemberOut, Name, NewCase, NewMember
 from genkend.web.auth import Caller
 
@@ -49,3 +51,10 @@ def add_member(session: Caller, case_id: str, body: NewMember) -> None:
 def remove_member(session: Caller, case_id: str, name: Name) -> None:
     """Take an account off the case (its creator, or a supervisor who is a member)."""
     cases.remove_member(session, case_id, name)
+
+
+@router.get("/cases/{case_id:case}/dashboard")
+def dashboard(session: Caller, case_id: str) -> dict[str, Any]:
+    """The case's figures by triage state, its faces and clusters, and every ingest run
+    with its progress (read while an ingest goes on)."""
+    return asdict(case_dashboard.dashboard(session, case_id))

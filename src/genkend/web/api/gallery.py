@@ -4,7 +4,9 @@ The probe photo arrives as a multipart upload (bounded by the setting
 ``web_max_upload_bytes``, applied to this route alone by ``security.Hardening``). It is
 written inside the workspace (``spool_dir``) for the search to read, and removed when the
 search is over, whatever its outcome: nothing of it stays on the server but the audit
-event's digest.
+event's digest. (While the request is parsed, Starlette holds an upload in memory up to
+1 MiB and beyond that in an anonymous temporary file of the system's temporary folder,
+gone when the request ends: a deployment points ``TMPDIR`` at the workspace's volume.)
 """
 
 from __future__ import annotations

@@ -1,13 +1,19 @@
-"""Media and faces of a case: the list (by triage status), one media item, the faces."""
+"""Media and faces of a case: the triage grid's pages, one media item, the faces.
+
+The media list is paged by keyset (media id): a page answers ``next_after``, the
+``after`` of the next page (``null`` on the last), so paging stays fast on a case of
+500,000 items and every item passing the filter is on exactly one page.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
 from genkend.services import faces, media
-from genkend.web.api.models import MAX_ID, MediaStatus
+from genkend.web.api.models import MAX_ID, GridFilter, MediaPageOut
 from genkend.web.auth import Caller
 
 router = APIRouter(tags=["media"])
@@ -15,13 +21,19 @@ router = APIRouter(tags=["media"])
 MediaId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-@router.get("/cases/{case_id:case}/media")
-def list_media(
-    session: Caller, case_id: str, status: Annotated[MediaStatus | None, Query()] = None
-) -> list[dict[str, Any]]:
-    """One entry per distinct file content, with every location and hit; optionally only
-    those of one triage ``status``."""
-    return media.list_media(session, case_id, status)
+@router.get("/cases/{case_id:case}/media", response_model=MediaPageOut)
+def grid(
+    session: Caller,
+    case_id: str,
+    filter_: Annotated[GridFilter, Query(alias="filter")] = "all",
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    """One page of the triage grid: the case's media past id ``after`` that pass
+    ``filter`` (``all``, ``new``, ``known``, ``categorised``, ``near_known``,
+    ``has_faces``, ``errors``), by media id, at most ``limit``; ``next_after`` is where
+    the next page starts."""
+    return asdict(media.grid(session, case_id, filter_, after, limit))
 
 
 @router.get("/cases/{case_id:case}/media/{media_id:int}")

@@ -24,6 +24,7 @@ Outcome = Literal["potential_candidate", "no_candidate", "inconclusive"]
 Resolution = Literal["identified", "rejected", "inconclusive"]
 IdentityStatus = Literal["identified", "unidentified_series"]
 MediaStatus = Literal["new", "known", "non_pertinent", "near_known"]
+GridFilter = Literal["all", "new", "known", "categorised", "near_known", "has_faces", "errors"]
 
 
 class ErrorDetail(BaseModel):
@@ -157,6 +158,25 @@ class MemberOut(Shape):
     account: str
     added_at: str
     added_by: str
+
+
+class GridItemOut(Shape):
+    id: int
+    kind: str
+    mime: str
+    size: int
+    width: int | None
+    height: int | None
+    status: MediaStatus
+    category: int | None
+    faces: int
+    file_name: str | None
+    error: str | None
+
+
+class MediaPageOut(Shape):
+    items: list[GridItemOut]
+    next_after: int | None
 
 
 class ClusterOut(Shape):
