@@ -205,6 +205,12 @@ def start_server(
     raise SystemExit(f"genkend serve did not answer within 120 s: see {log}")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _stop(server: subprocess.Popen[bytes]) -> None:
     server.send_signal(signal.SIGINT)
     try:
@@ -330,11 +336,14 @@ def run(args: argparse.Namespace, home: Path, inputs: Path, db: str | None) -> d
             legal_basis=LEGAL_BASIS,
             stop=stop,
             max_iterations=args.max_iterations,
+            think=args.think,
             search_every=args.search_every,
             seed=args.seed,
         )
+        cpu_before = _cpu_seconds(server.pid)
         tally = asyncio.run(load_clients.run_clients(plan))
         clients_s = time.monotonic() - started
+        server_cpu = _cpu_seconds(server.pid) - cpu_before
         ingest.finish(limit)
     finally:
         _stop(server)
@@ -347,6 +356,10 @@ def run(args: argparse.Namespace, home: Path, inputs: Path, db: str | None) -> d
         "clients_s": round(clients_s, 1),
         "ingest_s": round((ingest.ended or time.monotonic()) - started, 1),
         "iterations": tally.iterations,
+        "server_cpu_s": round(server_cpu, 1),
+        "server_cpu_ms_per_request": round(
+            1000 * server_cpu / max(1, sum(len(t) for t in tally.latencies.values())), 1
+        ),
         "kinds": load_clients.summary(tally),
         "failures": tally.failures,
         "writes": writes,
@@ -384,7 +397,9 @@ def report(result: dict[str, Any], args: argparse.Namespace, store: str) -> str:
         f"Python {platform.python_version()}; store {store}",
         f"Case: {result['built']['media']:,} synthetic media + "
         f"{len(result['built']['picture_ids'])} real pictures; {args.clients} clients for "
-        f"{result['clients_s']} s ({result['iterations']:,} iterations); ingest of "
+        f"{result['clients_s']} s ({result['iterations']:,} iterations, think time "
+        f"{args.think} s); server CPU {result['server_cpu_s']} s, "
+        f"{result['server_cpu_ms_per_request']} ms a request; ingest of "
         f"{args.ingest:,} small files meanwhile took {result['ingest_s']} s",
         "",
         "| request | count | p50 ms | p99 ms | max ms | errors | 5xx |",
@@ -419,6 +434,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900, help="seconds, at most")
     parser.add_argument("--max-iterations", type=int, default=100_000, help="per client")
     parser.add_argument("--search-every", type=int, default=10, help="iterations")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean pause between iterations (0: none)"
+    )
     parser.add_argument("--ingest", type=int, default=3000, help="small files ingested meanwhile")
     parser.add_argument("--ingest-workers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=20261204)

@@ -5,7 +5,9 @@ and an API token, looping until told to stop or its iteration bound: a triage gr
 page (keyset paging through one filter: each page's ``next_after`` is the next
 request's ``after``, back to the start when the filter runs out), the detail of a
 media item of that page, the blurred picture of a media item that has one, and every
-``search_every`` iterations a gallery face search with an uploaded probe photo. Every
+``search_every`` iterations a gallery face search with an uploaded probe photo; then
+it pauses ``think`` seconds on average, as a person looks at what came (0: a closed
+loop with no pause, which measures the server saturated). Every
 request's latency is recorded under its kind with its status; a transport failure
 (timeout, refused connection) counts as status 0. Invariant: a request is either
 answered (any status) or counted as failed; none is dropped from the figures.
@@ -44,6 +46,7 @@ class Plan:
     page_size: int = 100
     picture_size: int = 160
     seed: int = 1
+    think: float = 0.0  # mean pause after each iteration, in seconds (uniform 0.5x-1.5x)
     transport: httpx.AsyncBaseTransport | None = None  # an app in this process (tests)
 
 
@@ -153,6 +156,8 @@ async def _client(number: int, plan: Plan, tally: Tally) -> None:
             if iteration % plan.search_every == plan.search_every - 1:
                 await _search(http, tally, plan)
             tally.iterations += 1
+            if plan.think > 0:
+                await asyncio.sleep(plan.think * rng.uniform(0.5, 1.5))
 
 
 async def run_clients(plan: Plan) -> Tally:
