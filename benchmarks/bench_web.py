@@ -264,9 +264,11 @@ def check_writes(
 
 
 def _ingest_files(inputs: Path, count: int, seed: int) -> Path:
-    folder = inputs / f"ingest-{count}-seed{seed}"
-    if not folder.exists():
-        generate_small_files(folder, count, seed)
+    """New files for each run on a workspace (a seed of their own), so that the ingest
+    records new media, not new locations of the last run's."""
+    runs = len(list(inputs.glob("ingest-*")))
+    folder = inputs / f"ingest-{count}-seed{seed + runs}"
+    generate_small_files(folder, count, seed + runs)
     return folder
 
 
@@ -349,6 +351,7 @@ def run(args: argparse.Namespace, home: Path, inputs: Path, db: str | None) -> d
         _stop(server)
     writes = check_writes(home, db, source_id, args.ingest, since, tally.search_seqs)
     writes["ingest_rc"] = ingest.process.returncode
+    writes["ingest_folder"] = folder.name
     if ingest.process.returncode != 0:
         writes["ingest_stderr"] = ingest.err.decode(errors="replace")[-2000:]
     return {
@@ -388,6 +391,12 @@ def verdict(result: dict[str, Any]) -> dict[str, bool]:
     }
 
 
+def _new_media(summary: Any) -> str:
+    if isinstance(summary, list) and summary and isinstance(summary[0], dict):
+        return f"{summary[0].get('new_media', '?'):,}"
+    return "?"
+
+
 def report(result: dict[str, Any], args: argparse.Namespace, store: str) -> str:
     writes = result["writes"]
     lines = [
@@ -411,7 +420,8 @@ def report(result: dict[str, Any], args: argparse.Namespace, store: str) -> str:
         ),
         "",
         f"Writes: ingest exit {writes['ingest_rc']}, {writes['ingest_recorded']:,} of "
-        f"{writes['ingest_files']:,} files recorded (source {writes['ingest_status']}); "
+        f"{writes['ingest_files']:,} files recorded (source {writes['ingest_status']}, "
+        f"{_new_media(result['ingest_summary'])} new media); "
         f"{writes['searches_answered']} searches answered, {writes['search_events']} search "
         f"events, {len(writes['searches_without_event'])} answered without an event, "
         f"{len(writes['events_without_answer'])} events without an answer",
@@ -450,6 +460,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     args = parser.parse_args()
     os.environ["GENKEND_FACE_BACKEND"] = "fake"  # this process's ingest and enrolment
+    if (
+        args.start_postgres
+        and args.home
+        and (args.home.parent / f"{args.home.name}-inputs").exists()
+    ):
+        parser.error("--start-postgres builds a new workspace: give a new --home")
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-web-")))
         db = args.db
