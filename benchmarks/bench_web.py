@@ -6,16 +6,16 @@ Run on demand, never as part of the test suite:
     PYTHONPATH=src .venv/bin/python benchmarks/bench_web.py --start-postgres   # PostgreSQL
     PYTHONPATH=src .venv/bin/python benchmarks/bench_web.py --db postgresql://...
 
-Builds a workspace (or reuses the one at ``--home`` that an earlier run built) with one
-case of ``--media`` synthetic media rows written through the store (``synthetic_case``,
-the grid benchmark's builder), plus ``--pictures`` small real pictures with faces
-ingested through the CLI with the fake face backend (so media detail, pictures and the
-gallery search have something real), a gallery identity, an authorisation, and
-analyst accounts with API tokens. Then starts ``genkend serve`` in a subprocess on a
-free loopback port (``GENKEND_FACE_BACKEND=fake``), and runs ``--clients`` concurrent
-clients (``load_clients``) while ``genkend ingest`` records ``--ingest`` small generated
-files into the same case from another process. The clients run ``--duration`` seconds
-and at least until the ingest ends (at most ``--timeout``).
+Builds a workspace (``web_workspace``; or reuses the one an earlier run built at
+``--home``) with one case of ``--media`` synthetic media rows written through the store
+(``synthetic_case``, the grid benchmark's builder), plus ``--pictures`` small real
+pictures with faces ingested through the CLI with the fake face backend (so media
+detail, pictures and the gallery search have something real), a gallery identity, an
+authorisation, and analyst accounts with API tokens. Then starts ``genkend serve`` in a
+subprocess on a free loopback port (``GENKEND_FACE_BACKEND=fake``), and runs
+``--clients`` concurrent clients (``load_clients``) while ``genkend ingest`` records
+``--ingest`` small generated files into the same case from another process. The clients
+run ``--duration`` seconds and at least until the ingest ends (at most ``--timeout``).
 
 At the end it checks that no write was lost: the ingest exited 0 and its every file is
 a recorded location; every gallery search that answered 200 has its audit event, and
@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import io
 import json
 import os
 import platform
@@ -47,115 +46,9 @@ import httpx
 import load_clients  # beside this script: running it puts its folder on the path
 import postgres_server
 from load_clients import Plan
-from PIL import Image
-from sqlalchemy import func, select
-from synthetic_case import build
+from web_workspace import ADMIN, CASE, LEGAL_BASIS, PURPOSE, check_writes, last_seq, prepare
 
-from genkend.cli import main as cli
 from genkend.demo import generate_small_files
-from genkend.faces.fake import DEFAULT_IDENTITIES, FakeFaceBackend
-from genkend.records import Actor
-from genkend.services import media
-from genkend.services.session import Session
-from genkend.store.schema import audit_events, evidence_sources, media_locations
-from genkend.workspace import open_workspace
-
-CASE, ADMIN, GRANTOR = "BIG", "bench", "grantor"
-ANALYSTS = tuple(f"analyst{n}" for n in range(1, 6))
-PURPOSE, LEGAL_BASIS = "identify victim", "warrant 7/2026"
-PERSONS = tuple(DEFAULT_IDENTITIES)  # the fake backend knows these colours
-IDENTITY = PERSONS[0]
-FAKE = FakeFaceBackend()
-
-
-def _cli(flags: list[str], *args: str) -> str:
-    """One CLI command in this process; its standard output."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = cli([*flags, *args])
-    assert code == 0, (args, out.getvalue())
-    return out.getvalue()
-
-
-def _photo(path: Path, faces: list[tuple[str, int, int, int]], size: tuple[int, int]) -> None:
-    pixels = FAKE.canvas(size[0], size[1], faces, background=(200, 200, 190))
-    Image.fromarray(pixels).save(path, "PNG")
-
-
-def _pictures(folder: Path, count: int) -> None:
-    """``count`` small PNGs, each with one or two faces of the fake backend's persons."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for n in range(count):
-        faces = [(PERSONS[n % len(PERSONS)], 20 + n % 40, 30, 90)]
-        if n % 3 == 0:
-            faces.append((PERSONS[(n + 1) % len(PERSONS)], 200, 40 + n % 30, 80))
-        _photo(folder / f"picture_{n:04d}.png", faces, (320 + n % 7, 200 + n % 5))
-
-
-def _flags(home: Path, user: str, db: str | None) -> list[str]:
-    return ["--home", str(home), "--user", user, *(["--db", db] if db else [])]
-
-
-def _open(home: Path, db: str | None) -> Any:
-    return open_workspace(home, {"user": ADMIN, **({"db": db} if db else {})})
-
-
-def _accounts(home: Path, db: str | None) -> None:
-    """The admin (the first admin: the served workspace's operator), a supervisor who
-    grants the authorisation, and the analysts the clients act as."""
-    flags = _flags(home, ADMIN, db)
-    roles = ("admin", "investigator", "reviewer", "supervisor")
-    _cli(flags, "user", "add", ADMIN, *[x for r in roles for x in ("--role", r)])
-    _cli(flags, "case", "create", CASE, "--title", "web load benchmark")
-    _cli(flags, "user", "add", GRANTOR, "--role", "supervisor")
-    for name in ANALYSTS:
-        _cli(flags, "user", "add", name, "--role", "investigator", "--role", "reviewer")
-    for name in (GRANTOR, *ANALYSTS):
-        _cli(flags, "case", "member", "add", CASE, name)
-    grant = ["--case", CASE, "--authority", "Court Z", "--reference", "LOAD-1"]
-    valid = ["--valid-until", "2099-12-31"]
-    _cli(_flags(home, GRANTOR, db), "authorisation", "grant", *grant, *valid)
-
-
-def _real_content(home: Path, inputs: Path, db: str | None, pictures: int) -> None:
-    """Pictures with faces ingested through the CLI, and a gallery identity."""
-    flags = _flags(home, ADMIN, db)
-    _pictures(inputs / "pictures", pictures)
-    where = ["--case", CASE, "--source-id", "pictures", "--workers", "0"]
-    _cli(flags, "ingest", str(inputs / "pictures"), *where)
-    _photo(inputs / "enrol.png", [(IDENTITY, 20, 20, 100)], (240, 160))
-    _photo(inputs / "probe.png", [(IDENTITY, 40, 30, 110)], (320, 200))
-    _cli(flags, "gallery", "enroll", "--identity", IDENTITY, str(inputs / "enrol.png"))
-
-
-def prepare(home: Path, inputs: Path, db: str | None, args: argparse.Namespace) -> dict[str, Any]:
-    """The benchmark's workspace, built once; what the clients need, kept in
-    ``inputs/bench-web.json`` for the next run with the same ``--home``."""
-    kept = inputs / "bench-web.json"
-    if kept.exists():
-        return dict(json.loads(kept.read_text()))
-    inputs.mkdir(parents=True, exist_ok=True)
-    _accounts(home, db)
-    started = time.perf_counter()
-    ws = _open(home, db)
-    try:
-        build(ws, CASE, ADMIN, args.media, args.seed)
-    finally:
-        ws.close()
-    built = time.perf_counter() - started
-    _real_content(home, inputs, db, args.pictures)
-    label = ["--label", "load benchmark"]
-    tokens = {n: _cli(_flags(home, n, db), "user", "token", n, *label).strip() for n in ANALYSTS}
-    ws = _open(home, db)
-    try:
-        session = Session(ws, Actor(ADMIN, platform.node()))
-        picture_ids = [item.id for item in media.grid(session, CASE, "all", args.media, 500).items]
-    finally:
-        ws.close()
-    made = {"media": args.media, "build_s": round(built, 1), "tokens": tokens}
-    made["picture_ids"] = picture_ids
-    kept.write_text(json.dumps(made, indent=1))
-    return made
 
 
 def _free_port() -> int:
@@ -220,49 +113,6 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def _last_seq(home: Path, db: str | None) -> int:
-    ws = _open(home, db)
-    try:
-        with ws.store.read() as conn:
-            return int(conn.execute(select(func.max(audit_events.c.seq))).scalar_one() or 0)
-    finally:
-        ws.close()
-
-
-def check_writes(
-    home: Path, db: str | None, source_id: str, files: int, since: int, seqs: list[int]
-) -> dict[str, Any]:
-    """Whether the ingest and every search were recorded (see the module docstring)."""
-    ws = _open(home, db)
-    try:
-        with ws.store.read() as conn:
-            source = conn.execute(
-                select(evidence_sources.c.id, evidence_sources.c.status).where(
-                    evidence_sources.c.case_id == CASE, evidence_sources.c.source_id == source_id
-                )
-            ).one()
-            recorded = conn.execute(
-                select(func.count()).where(media_locations.c.source_pk == source.id)
-            ).scalar_one()
-            events = conn.execute(
-                select(audit_events.c.seq, audit_events.c.action).where(
-                    audit_events.c.seq > since, audit_events.c.action.like("search.%")
-                )
-            ).all()
-    finally:
-        ws.close()
-    found = {seq for seq, _ in events}
-    return {
-        "ingest_files": files,
-        "ingest_recorded": int(recorded),
-        "ingest_status": source.status,
-        "searches_answered": len(seqs),
-        "search_events": len(found),
-        "searches_without_event": sorted(set(seqs) - found),
-        "events_without_answer": sorted(found - set(seqs)),
-    }
-
-
 def _ingest_files(inputs: Path, count: int, seed: int) -> Path:
     """New files for each run on a workspace (a seed of their own), so that the ingest
     records new media, not new locations of the last run's."""
@@ -302,7 +152,7 @@ def run(args: argparse.Namespace, home: Path, inputs: Path, db: str | None) -> d
     made = prepare(home, inputs, db, args)
     folder = _ingest_files(inputs, args.ingest, args.seed)
     tokens = list(made["tokens"].values())
-    since = _last_seq(home, db)
+    since = last_seq(home, db)
     server, base = start_server(home, db, inputs / "server.log", tokens[0])
     source_id = f"load-{int(time.time())}"
     try:

@@ -1,4 +1,4 @@
-"""Smoke test of the web load benchmark's building blocks (benchmarks/bench_web.py).
+"""Smoke test of the web load benchmark's building blocks (web_workspace, load_clients).
 
 Not the benchmark: 200 synthetic media, 4 real pictures, two clients for four rounds
 between them, against the app in this process (no server, no concurrent ingest). It shows that
@@ -28,16 +28,16 @@ def test_benchmark_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     for key in [k for k in os.environ if k.startswith("GENKEND_") and k != "GENKEND_TEST_DATA"]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("GENKEND_FACE_BACKEND", "fake")
-    import bench_web
     import load_clients
+    import web_workspace
 
     home, inputs = tmp_path / "ws", tmp_path / "inputs"
     options = argparse.Namespace(media=200, pictures=4, seed=3)
-    made = bench_web.prepare(home, inputs, None, options)
+    made = web_workspace.prepare(home, inputs, None, options)
     assert len(made["picture_ids"]) == 4
     assert min(made["picture_ids"]) > 200  # the ingest's ids follow the synthetic rows
-    assert bench_web.prepare(home, inputs, None, options) == made  # kept for reuse
-    since = bench_web._last_seq(home, None)
+    assert web_workspace.prepare(home, inputs, None, options) == made  # kept for reuse
+    since = web_workspace.last_seq(home, None)
 
     workspace = open_workspace(home, {})
     try:
@@ -45,12 +45,12 @@ def test_benchmark_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         rounds = iter(range(4))
         plan = load_clients.Plan(
             base_url="https://testserver",
-            case=bench_web.CASE,
+            case=web_workspace.CASE,
             tokens=list(made["tokens"].values())[:2],
             picture_ids=made["picture_ids"],
             probe=(inputs / "probe.png").read_bytes(),
-            purpose=bench_web.PURPOSE,
-            legal_basis=bench_web.LEGAL_BASIS,
+            purpose=web_workspace.PURPOSE,
+            legal_basis=web_workspace.LEGAL_BASIS,
             stop=lambda: next(rounds, None) is None,
             max_iterations=10,
             search_every=1,
@@ -70,7 +70,7 @@ def test_benchmark_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         assert figures[kind]["requests"] == 4, (kind, tally.failures)
         expected = found if kind == "picture" else "200"
         assert figures[kind]["statuses"] == {expected: 4}, (kind, tally.failures)
-    writes = bench_web.check_writes(home, None, "pictures", 4, since, tally.search_seqs)
+    writes = web_workspace.check_writes(home, None, "pictures", 4, since, tally.search_seqs)
     assert writes["ingest_recorded"] == 4 and writes["ingest_status"] == "complete"
     assert writes["searches_answered"] == writes["search_events"] == 4
     assert not writes["searches_without_event"] and not writes["events_without_answer"]
