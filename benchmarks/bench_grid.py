@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import random
 import shlex
 import statistics
 import sys
@@ -33,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
+from synthetic_case import build  # beside this script: running it puts its folder on the path
 
 from genkend.cli import main as cli
 from genkend.hashes.grid import FILTERS
@@ -41,12 +41,10 @@ from genkend.records import Actor
 from genkend.services import dashboard, media
 from genkend.services.session import Session
 from genkend.store import grid as stored_grid
-from genkend.store.schema import evidence_sources, faces, media_locations
 from genkend.store.schema import media as media_table
 from genkend.workspace import open_workspace
 
-CASE, USER, AT = "BIG", "bench", "2026-01-02T03:04:05.000000Z"
-CHUNK = 20_000
+CASE, USER = "BIG", "bench"
 FIGURES = (
     "status_counts",
     "categorised_count",
@@ -56,115 +54,6 @@ FIGURES = (
     "cluster_count",
     "runs",
 )
-
-
-def _status(rng: random.Random) -> tuple[str, int | None]:
-    draw = rng.random()
-    if draw < 0.70:
-        return "new", None
-    if draw < 0.85:
-        return "known", rng.randint(1, 3) if rng.random() < 2 / 3 else None
-    if draw < 0.90:
-        return "non_pertinent", None
-    return "near_known", None
-
-
-def build(ws: Any, count: int, seed: int) -> None:
-    rng = random.Random(seed)
-    with ws.store.begin() as conn:
-        source = conn.execute(
-            insert(evidence_sources)
-            .values(
-                case_id=CASE,
-                source_id="seized",
-                root="/nowhere",
-                kind="folder",
-                status="complete",
-                created_at=AT,
-                created_by=USER,
-                finished_at=AT,
-            )
-            .returning(evidence_sources.c.id)
-        ).scalar_one()
-    for start in range(0, count, CHUNK):
-        rows, extra = [], []
-        for i in range(start, min(count, start + CHUNK)):
-            status, category = _status(rng)
-            rows.append(
-                {
-                    "id": i + 1,
-                    "case_id": CASE,
-                    "sha256": f"{i:064x}",
-                    "sha1": "b" * 40,
-                    "md5": f"{i:032x}",
-                    "size": rng.randint(10_000, 5_000_000),
-                    "mime": "image/jpeg",
-                    "kind": "image",
-                    "width": 4032,
-                    "height": 3024,
-                    "status": status,
-                    "category": category,
-                    "error": "truncated" if rng.random() < 0.01 else None,
-                    "created_at": AT,
-                }
-            )
-            extra.append(rng.random() < 0.10)
-        locations = [
-            {
-                "source_pk": source,
-                "location": f"DCIM/{r['id'] // 1000:04d}/IMG_{r['id']:07d}.JPG",
-                "media_id": r["id"],
-                "size": r["size"],
-                "depth": 0,
-                "created_at": AT,
-            }
-            for r in rows
-        ]
-        face_rows = [
-            {
-                "case_id": CASE,
-                "media_id": r["id"],
-                "backend": "fake",
-                "x1": k * 100,
-                "y1": 0,
-                "x2": k * 100 + 90,
-                "y2": 90,
-                "landmarks": "[]",
-                "score": 0.9,
-                "quality": 0.5,
-                "quality_detail": "{}",
-                "created_at": AT,
-            }
-            for r, has in zip(rows, extra, strict=True)
-            if has
-            for k in range(2)
-        ]
-        with ws.store.begin() as conn:
-            conn.execute(insert(media_table), rows)
-            conn.execute(insert(media_locations), locations)
-            if face_rows:
-                conn.execute(insert(faces), face_rows)
-        print(f"  {min(count, start + CHUNK):,} media written", file=sys.stderr)
-    with ws.store.begin() as conn:
-        conn.execute(
-            insert(media_locations),
-            [
-                {
-                    "source_pk": source,
-                    "location": f"broken/{k}.jpg",
-                    "media_id": None,
-                    "depth": 0,
-                    "error": "unreadable",
-                    "created_at": AT,
-                }
-                for k in range(50)
-            ],
-        )
-        if ws.store.dialect == "postgresql":
-            conn.execute(sqlalchemy.text("ANALYZE"))
-    if ws.store.dialect == "sqlite":
-        with ws.store.begin() as conn:
-            conn.execute(sqlalchemy.text("ANALYZE"))
 
 
 def _ms(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -228,7 +117,7 @@ def main() -> None:
         ws = open_workspace(home, {"user": USER, **({"db": args.db} if args.db else {})})
         try:
             started = time.perf_counter()
-            build(ws, args.media, args.seed)
+            build(ws, CASE, USER, args.media, args.seed)
             built = time.perf_counter() - started
             session = Session(ws, Actor(USER, platform.node()))
             with ws.store.read() as conn:

@@ -313,12 +313,12 @@ class Need:
 
 def check(conn: Connection, actor: Actor, need: Need) -> tuple[Account | None, str | None]:
     """The account, or the reason for refusing it. Pure: records nothing."""
-    if not has_accounts(conn):
+    account = get_account(conn, actor.name)
+    if account is None and not has_accounts(conn):  # asked only then: the gate's hot path
         return None, (
             "this workspace has no accounts yet; create the first with "
             "'genkend user add NAME --role admin'"
         )
-    account = get_account(conn, actor.name)
     if account is None:
         return None, f"{actor.name} is not an account of this workspace (use --user)"
     if not account.enabled:
@@ -337,7 +337,7 @@ def require(store: Store, actor: Actor, need: Need) -> Account:
     """The acting account if it may do ``need``; else audit the refusal and raise."""
     with store.read() as conn:
         account, reason = check(conn, actor, need)
-        bootstrap = not has_accounts(conn)
+        bootstrap = reason is not None and not has_accounts(conn)
     if reason is None:
         assert account is not None
         return account

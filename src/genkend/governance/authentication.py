@@ -128,8 +128,11 @@ def resume(store: Store, session_token: str) -> WebSession | None:
     if now - clock.from_text(row.last_seen_at) > timedelta(seconds=row.idle_seconds):
         return None
     if _stale(row.last_seen_at, now):
-        with store.begin() as conn:
-            stored_sessions.touch(conn, key, clock.to_text(now))
+        # Skipped while a writer holds the store: the next request within the idle
+        # period touches it again (a touch is once a minute, the idle period minutes).
+        with store.begin_if_free() as conn:
+            if conn is not None:
+                stored_sessions.touch(conn, key, clock.to_text(now))
     return WebSession(row.account, row.csrf_token, row.expires_at)
 
 
@@ -363,8 +366,9 @@ def token_account(store: Store, bearer: str) -> str | None:
     if row.expires_at is not None and now >= clock.from_text(row.expires_at):
         return None
     if _stale(row.last_used_at, now):
-        with store.begin() as conn:
-            stored_accounts.token_used(conn, row.id, clock.to_text(now))
+        with store.begin_if_free() as conn:  # skipped while a writer holds the store
+            if conn is not None:
+                stored_accounts.token_used(conn, row.id, clock.to_text(now))
     return str(row.account)
 
 

@@ -48,6 +48,11 @@ class MediaPage:
     items: list[GridItem]
     next_after: int | None
 
+    def as_dict(self) -> dict[str, Any]:
+        """The page as JSON data: ``dataclasses.asdict`` without its deep copy of every
+        field, which cost more than the page's query (the items hold only scalars)."""
+        return {"items": [dict(vars(item)) for item in self.items], "next_after": self.next_after}
+
 
 @dataclass(frozen=True)
 class IngestRun:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import secrets
 from abc import abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,8 +86,10 @@ class FaissIndex(IndexBase):
         self._inner: Any = downcast(index.index)
 
     def save(self, path: Path) -> None:
-        """Write the index to ``path`` atomically (``faiss.write_index``, no pickle)."""
-        partial = path.with_name(f".{path.name}.partial")
+        """Write the index to ``path`` atomically (``faiss.write_index``, no pickle).
+        The partial file is this writer's own: two searches of one server that build
+        the same index at once each write theirs and the second rename wins."""
+        partial = path.with_name(f".{path.name}.{secrets.token_hex(6)}.partial")
         try:
             self._write(partial)
             os.replace(partial, path)

@@ -35,6 +35,8 @@ __all__ = [
 
 SQLITE_FILE = "genkend.sqlite"
 CONNECT_TIMEOUT_S = 5
+SQLITE_TIMEOUT_S = 60  # how long a write waits for SQLite's single writer
+FREE_LOCK_MS = 200  # how long ``begin_if_free`` waits for a PostgreSQL lock
 
 
 def normalise_url(url: str) -> str:
@@ -83,6 +85,40 @@ class Store:
                 yield conn
         except OperationalError as exc:
             raise _unavailable(self.display_url, exc) from exc
+
+    @contextmanager
+    def begin_if_free(self) -> Iterator[Connection | None]:
+        """A write transaction if the database takes one at once, else ``None``; for a
+        write worth skipping rather than waiting for (a last-use time), so that a request
+        never queues behind SQLite's single writer (an ingest) or a row lock for it. A
+        lock met inside the transaction rolls it back, silently."""
+        with self.engine.connect() as conn:
+            self._busy_timeout(conn, 0)
+            try:
+                try:
+                    transaction = conn.begin()
+                except OperationalError:
+                    yield None
+                    return
+                try:
+                    if self.dialect == "postgresql":
+                        conn.execute(text(f"SET LOCAL lock_timeout = '{FREE_LOCK_MS}ms'"))
+                    yield conn
+                    transaction.commit()
+                except OperationalError:
+                    transaction.rollback()
+            finally:
+                self._busy_timeout(conn, SQLITE_TIMEOUT_S * 1000)
+
+    def _busy_timeout(self, conn: Connection, ms: int) -> None:
+        """How long SQLite waits for another writer on this connection (outside SQL, so
+        that no transaction begins)."""
+        if self.dialect == "sqlite":
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            cursor = raw.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {int(ms)}")
+            cursor.close()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -135,7 +171,7 @@ def _create_engine(url: str) -> Engine:
     except ArgumentError as exc:
         raise StoreError(f"not a database URL: {url!r}") from exc
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_TIMEOUT_S})
         _sqlite_pragmas(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from genkend import clock
 from genkend.errors import PermissionDenied
@@ -85,7 +86,10 @@ def _is_form(request: Request) -> bool:
 
 
 async def caller(request: Request) -> Session:
-    identity = identify(request)
+    # The store is read (and a token's or session's last use written) off the event
+    # loop: a read waiting on the database, or a write waiting on SQLite's single
+    # writer, would otherwise stall every request the server is handling.
+    identity = await run_in_threadpool(identify, request)
     await check_csrf(request, identity)
     request.state.identity = identity
     workspace = request.app.state.workspace

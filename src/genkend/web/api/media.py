@@ -7,7 +7,6 @@ The media list is paged by keyset (media id): a page answers ``next_after``, the
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -33,7 +32,7 @@ def grid(
     ``filter`` (``all``, ``new``, ``known``, ``categorised``, ``near_known``,
     ``has_faces``, ``errors``), by media id, at most ``limit``; ``next_after`` is where
     the next page starts."""
-    return asdict(media.grid(session, case_id, filter_, after, limit))
+    return media.grid(session, case_id, filter_, after, limit).as_dict()
 
 
 @router.get("/cases/{case_id:case}/media/{media_id:int}")
