@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 import load_clients  # beside this script: running it puts its folder on the path
 import postgres_server
 from load_clients import Plan

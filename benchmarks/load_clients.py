@@ -1,6 +1,6 @@
 """Concurrent authenticated clients of a running genkend server, and their latencies.
 
-Used by ``bench_web.py``. Each client is an asyncio task with an ``httpx.AsyncClient``
+Used by ``bench_web.py``. Each client is an asyncio task with an ``httpx2.AsyncClient``
 and an API token, looping until told to stop or its iteration bound: a triage grid
 page (keyset paging through one filter: each page's ``next_after`` is the next
 request's ``after``, back to the start when the filter runs out), the detail of a
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 
 FILTERS = ("all", "new", "known", "categorised", "near_known", "has_faces", "errors")
 KINDS = ("grid", "detail", "picture", "search")

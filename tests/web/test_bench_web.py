@@ -14,7 +14,7 @@ import asyncio
 import os
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import pytest
 
 from genkend.web import create_app
