@@ -153,8 +153,11 @@ def live(browser_world: World) -> Iterator[Live]:
             workspace.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Per module, not per session: Playwright's sync API keeps an asyncio loop running
+    # in this thread while it is open, and a later test's asyncio.run() (the load
+    # benchmark's smoke test) would fail beside it.
     executable = chromium_path()
     with sync_playwright() as playwright:
         # Chromium's sandbox cannot run as root; elsewhere it stays on.
