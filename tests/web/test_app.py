@@ -78,8 +78,10 @@ def test_a_non_member_is_refused_the_case_and_the_refusal_is_audited(
     response = client.get(f"/api/v1/cases/{CASE}", headers=bearer(OUTSIDER))
     assert response.status_code == 403
     assert response.json()["error"]["message"] == f"{OUTSIDER} is not a member of case {CASE}"
-    events = client.get("/api/v1/me", headers=bearer(OUTSIDER))
-    assert events.status_code == 200
+    events = client.get("/api/v1/audit/events", headers=bearer()).json()
+    denied = [e for e in events if (e["actor"], e["action"]) == (OUTSIDER, "access.denied")]
+    assert denied and denied[-1]["subject"] == f"case:{CASE}"
+    assert "not a member" in denied[-1]["detail"]["reason"]
 
 
 def test_an_unknown_case_is_404(client: TestClient, bearer: Bearer) -> None:
