@@ -21,6 +21,35 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class FileSystemEntry:
+    """Where an item lies in a file system that genkend read itself (disk or phone image).
+
+    This is how an examiner cites the file, and what a VICS export's ``MediaFiles``
+    carries: ``path`` is its full path in that file system as stored (``/Users/a/x.jpg``;
+    an iOS backup's ``Domain/relative/path``), ``file_system`` its kind in lower case
+    (``ntfs``, ``fat32``, ``exfat``, ``ext4``, ``hfs+``, ``iso9660``, ``ios-backup``),
+    ``partition`` the volume it lies on as the partition table numbers it (None when the
+    image holds one file system without a table) and ``partition_offset`` that volume's
+    first byte in the image. ``address`` is its metadata address (inode number, MFT entry,
+    FAT directory-entry address). ``deleted``: its name entry is unallocated;
+    ``reallocated``: its metadata entry now belongs to another file, so the bytes read
+    for it may be someone else's. Times are the file system's own (MACB), in UTC.
+    """
+
+    file_system: str
+    path: str
+    partition: str | None = None
+    partition_offset: int | None = None
+    address: int | None = None
+    deleted: bool = False
+    reallocated: bool = False
+    modified: datetime | None = None
+    accessed: datetime | None = None
+    changed: datetime | None = None
+    created: datetime | None = None
+
+
+@dataclass(frozen=True)
 class MediaItem:
     """One file found in an evidence source.
 
@@ -31,6 +60,8 @@ class MediaItem:
     encrypted, over a size limit, a symbolic link not followed): it is recorded, never
     skipped. ``notes`` carry facts worth showing that do not stop analysis (e.g. an
     archive member with an absolute or ``..`` name, which is read in memory only).
+    ``origin`` is set for files read out of a file system image or a phone extraction:
+    where that file system keeps them, deleted or not (``FileSystemEntry``).
     """
 
     source_id: str
@@ -41,6 +72,7 @@ class MediaItem:
     depth: int = 0
     error: str | None = None
     notes: tuple[str, ...] = ()
+    origin: FileSystemEntry | None = None
 
 
 @dataclass(frozen=True)
