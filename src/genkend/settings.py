@@ -148,6 +148,12 @@ class Settings:
         "In a served workspace, the account local commands act as without GENKEND_TOKEN; "
         "empty means the workspace's first admin.",
     )
+    checkpoint_dir: str | None = _setting(
+        None,
+        "Folder of the signed audit checkpoints written at the end of every ingest, search "
+        "and export; empty means <workspace>/checkpoints. Point it at storage the database's "
+        "administrators cannot rewrite (docs/audit-anchoring.md).",
+    )
     welfare_break_after: int = _setting(
         50,
         "Reviewer welfare: pictures a reviewer reveals (since their last break) before the "

@@ -24,4 +24,8 @@ EXAMPLES: dict[str, Any] = {
     "role": lambda w: "reviewer",
     "required": lambda w: True,
     "token_id": lambda w: 1,
+    "passphrase": lambda w: lambda: "correct horse battery staple",
+    "key_passphrase": lambda w: "correct horse battery staple",
+    "key_file": lambda w: w.files / "partner.pem",
+    "files": lambda w: [w.files / "checkpoint.json"],
 }

@@ -28,7 +28,9 @@ from genkend.cli import (
     gallery_cmd,
     hashset_cmd,
     ingest_cmd,
+    keys_cmd,
     media_cmd,
+    partner_cmd,
     report_cmd,
     retention_cmd,
     review_cmd,
@@ -105,6 +107,8 @@ for module in (
     report_cmd,
     retention_cmd,
     audit_cmd,
+    keys_cmd,
+    partner_cmd,
     serve_cmd,
 ):
     module.register(app)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genkend.errors import WorkspaceError
-from genkend.governance import access, audit, cases
+from genkend.governance import access, audit, cases, checkpoints
 from genkend.governance.access import INVESTIGATORS
 from genkend.hashes import catalog
 from genkend.hashes import digests as hashing
@@ -56,4 +56,5 @@ def vics(session: Session, case_id: str, output: Path, purpose: str, legal_basis
             "media": count,
         }
         audit.record(conn, session.actor, "export.vics", f"case:{case_id}", detail)
+    checkpoints.automatic(session.workspace, session.actor, "export")
     return Written(case_id, output, digest, count)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from genkend.governance import checkpoints
 from genkend.governance.access import INVESTIGATORS
 from genkend.hashes import ingest_run
 from genkend.hashes.ingest_run import Progress, Summary
@@ -27,6 +28,8 @@ def run(
     faces: bool = True,
 ) -> list[Summary]:
     """Ingest each of ``roots`` as one evidence source of the case; a summary of each."""
-    return ingest_run.run(
+    summaries = ingest_run.run(
         session.workspace, session.actor, case_id, roots, source_id, workers, progress, faces
     )
+    checkpoints.automatic(session.workspace, session.actor, "ingest")
+    return summaries

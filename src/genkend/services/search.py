@@ -28,7 +28,7 @@ from genkend.clock import utc_now_text
 from genkend.errors import InvalidField, MediaError, PermissionDenied, UsageError
 from genkend.faces import gallery
 from genkend.faces.pipeline import face_options, faces_in_file, largest
-from genkend.governance import audit, authorisations, cases
+from genkend.governance import audit, authorisations, cases, checkpoints
 from genkend.governance.access import INVESTIGATORS, member_cases, require_purpose
 from genkend.hashes import digests as hashing
 from genkend.index import FlatFloatIndex, HnswFloatIndex, build_float_index, load_float_index
@@ -105,6 +105,7 @@ def face(
         if probe is not None:
             result = _with_matches(session, conn, request, result, probe.vector())
     result = _recorded(session, request, replace(result, ended_at=utc_now_text()), len(found))
+    checkpoints.automatic(session.workspace, session.actor, "search")
     if probe is None:
         raise UsageError(f"no face found in probe {image} (the attempt is audited)")
     return result

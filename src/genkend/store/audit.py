@@ -107,3 +107,9 @@ def details_of(conn: Connection, action: str) -> Iterator[str]:
     )
     for (detail,) in found:
         yield str(detail)
+
+
+def digest_at(conn: Connection, seq: int) -> str | None:
+    """The stored digest of event ``seq``; None when there is no such event."""
+    found = conn.execute(select(audit_events.c.digest).where(audit_events.c.seq == seq)).first()
+    return str(found.digest) if found else None

@@ -423,3 +423,30 @@ review_decisions = Table(
     Column("decided_at", String(32), nullable=False),
     UniqueConstraint("candidate_id", "reviewer", "role", name="uq_review_decisions_once"),
 )
+
+# The unit's signing keys: public halves only (the private key is a passphrase-encrypted
+# file in the workspace, see governance.keys); a rotated key stays, retired, so that
+# the checkpoints it signed still verify.
+unit_keys = Table(
+    "unit_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("public_pem", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("retired_at", String(32)),
+    Column("retired_by", String(200)),
+)
+
+# Partner units' public keys; a revoked partner is kept, marked, never deleted.
+partners = Table(
+    "partners",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("key_id", String(64), nullable=False),
+    Column("public_pem", Text, nullable=False),
+    Column("added_at", String(32), nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("revoked_at", String(32)),
+    Column("revoked_by", String(200)),
+)
