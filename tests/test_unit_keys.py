@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from genkend.governance import dsse, keys
+from genkend.store import Store, sqlite_url
 
 PASSPHRASE = "Zq7-unmistakable-passphrase-41"
 
@@ -43,12 +44,22 @@ def test_init_makes_an_encrypted_owner_only_key(keyed: Any, home: Path) -> None:
     path = keys.key_path(home)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    data = path.read_bytes()
-    assert b"ENCRYPTED PRIVATE KEY" in data
-    with pytest.raises(TypeError):  # encrypted: no key without the passphrase
-        serialization.load_pem_private_key(data, None)
-    opened = serialization.load_pem_private_key(data, PASSPHRASE.encode())
-    assert isinstance(opened, Ed25519PrivateKey)
+    wrapper = json.loads(path.read_text())
+    assert wrapper["kdf"]["name"] == "argon2id" and wrapper["kdf"]["memory_cost"] >= 65536
+    pem = wrapper["pkcs8_pem"].encode()
+    assert b"ENCRYPTED PRIVATE KEY" in pem
+    with pytest.raises(TypeError):  # encrypted: no key without a password
+        serialization.load_pem_private_key(pem, None)
+    with pytest.raises(ValueError):  # the PKCS#8 password is Argon2id of the passphrase
+        serialization.load_pem_private_key(pem, PASSPHRASE.encode())
+    store = Store(sqlite_url(home))
+    try:
+        with store.read() as conn:
+            _, opened = keys.signing_key(conn, home, PASSPHRASE)
+            with pytest.raises(keys.KeyUnusable, match="does not open"):
+                keys.signing_key(conn, home, PASSPHRASE + "x")
+    finally:
+        store.dispose()
     shown = keyed("keys", "show", "--json").json()
     assert [k["key_id"] for k in shown] == [keys.key_id(opened.public_key())]
     assert _events(keyed, "keys.init")[0]["detail"]["key_id"] == shown[0]["key_id"]

@@ -1,8 +1,11 @@
 """The unit's identity: its Ed25519 signing key, and reading public keys of any unit.
 
-The private key is a PKCS#8 file encrypted with the unit's passphrase
-(``BestAvailableEncryption``) at ``<workspace>/keys/unit.key``, owner-only (0600 in a
-0700 folder). It is a file, not a database row, so that a database backup, a database
+The private key is PKCS#8, encrypted (``BestAvailableEncryption``) at
+``<workspace>/keys/unit.key``, owner-only (0600 in a 0700 folder). That encryption
+derives its key with PBKDF2 of only 2048 rounds, too cheap against guessing a stolen
+file, so its password is not the passphrase itself but Argon2id of it (RFC 9106's
+second recommended setting, 64 MiB, 3 passes; salt and parameters stored with it in the
+file's small JSON wrapper). It is a file, not a database row, so that a database backup, a database
 administrator (PostgreSQL) or a restored copy never holds the signing key, and so that
 whoever rewrites the database cannot also sign for the unit without the passphrase.
 The public halves live in the store (``unit_keys``): the current key, and every
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -40,6 +44,9 @@ KEY_FOLDER = "keys"
 KEY_FILE = "unit.key"
 PASSPHRASE_ENV = "GENKEND_KEY_PASSPHRASE"
 MIN_PASSPHRASE = 12
+KEY_FORMAT = "genkend-unit-key/v1"
+# RFC 9106's second recommended Argon2id setting (64 MiB, 3 passes, 1 lane).
+KDF = {"time_cost": 3, "memory_cost": 65536, "parallelism": 1}
 
 
 class KeyUnusable(UsageError):
@@ -158,19 +165,39 @@ def create(
     return made
 
 
+def _stretched(passphrase: str, salt: bytes, kdf: dict[str, int]) -> bytes:
+    """The PKCS#8 password: Argon2id of the passphrase (hex, so any PEM reader takes it)."""
+    raw = hash_secret_raw(
+        passphrase.encode("utf-8"),
+        salt,
+        time_cost=kdf["time_cost"],
+        memory_cost=kdf["memory_cost"],
+        parallelism=kdf["parallelism"],
+        hash_len=32,
+        type=Type.ID,
+    )
+    return raw.hex().encode("ascii")
+
+
 def _write_private(path: Path, private: Ed25519PrivateKey, passphrase: str) -> None:
     """Write the encrypted key owner-only, replacing an old one only in one rename."""
+    salt = os.urandom(16)
     encrypted = private.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
+        serialization.BestAvailableEncryption(_stretched(passphrase, salt, KDF)),
     )
+    wrapper = {
+        "format": KEY_FORMAT,
+        "kdf": {"name": "argon2id", "salt": salt.hex(), **KDF},
+        "pkcs8_pem": encrypted.decode("ascii"),
+    }
     path.parent.mkdir(mode=0o700, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(encrypted)
+    with os.fdopen(descriptor, "w", encoding="ascii") as out:
+        json.dump(wrapper, out, indent=2)
         out.flush()
         os.fsync(out.fileno())
     partial.replace(path)
@@ -183,7 +210,14 @@ def signing_key(conn: Connection, home: Path, passphrase: str) -> tuple[UnitKey,
     if known is None or not path.exists():
         raise NotFound("this unit has no signing key yet: an admin runs 'genkend keys init'")
     try:
-        private = serialization.load_pem_private_key(path.read_bytes(), passphrase.encode())
+        wrapper = json.loads(path.read_text(encoding="ascii"))
+        kdf = wrapper["kdf"]
+        password = _stretched(passphrase, bytes.fromhex(kdf["salt"]), {k: int(kdf[k]) for k in KDF})
+        pem = wrapper["pkcs8_pem"].encode("ascii")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise KeyUnusable(f"{path} is not a genkend unit key file") from exc
+    try:
+        private = serialization.load_pem_private_key(pem, password)
     except (ValueError, TypeError) as exc:
         raise KeyUnusable(f"the key passphrase does not open {path}") from exc
     if not isinstance(private, Ed25519PrivateKey) or key_id(private.public_key()) != known.key_id:
