@@ -189,3 +189,27 @@ def test_dsse_pae_and_refusals() -> None:
     forged = {**sealed, "payload": "e30K"}  # "{}\n": one byte more
     with pytest.raises(ValueError, match="does not verify"):
         dsse.open_envelope(forged, "application/x", {kid: private.public_key()})
+
+
+def test_keys_partners_and_checkpoints_on_every_store(store_url: str, tmp_path: Path) -> None:
+    """The same records on SQLite and PostgreSQL (the ``store_url`` contract)."""
+    from genkend.governance import checkpoints, partners
+    from genkend.records import Actor
+
+    actor = Actor("adm", "ws-1")
+    store = Store(store_url)
+    store.upgrade()
+    try:
+        with store.begin() as conn:
+            made = keys.create(conn, tmp_path, actor, lambda: PASSPHRASE, False)
+            pem = keys.public_pem(Ed25519PrivateKey.generate().public_key()).encode()
+            partners.add(conn, actor, "BE-FCCU", pem, "be.pem", None)
+            partners.revoke(conn, actor, "BE-FCCU")
+            _, envelope = checkpoints.make(conn, tmp_path, actor, PASSPHRASE, "test")
+        with store.read() as conn:
+            assert [k.key_id for k in keys.unit_keys(conn)] == [made.key_id]
+            assert [(p.name, p.revoked) for p in partners.listed(conn)] == [("BE-FCCU", True)]
+            found = checkpoints.check(conn, [("cp", json.dumps(envelope).encode())])
+        assert found.ok and found.checked[0].checkpoint is not None
+    finally:
+        store.dispose()
