@@ -284,3 +284,23 @@ def test_without_a_key_the_automatic_checkpoint_is_skipped_and_said(
     skipped = cli("audit", "show", "--action", "audit.checkpoint.skipped", "--json").json()
     assert [e["detail"]["occasion"] for e in skipped] == ["export"]
     assert "no signing key" in skipped[0]["detail"]["reason"]
+
+
+def test_a_wrong_passphrase_or_an_unwritable_folder_skips_but_keeps_the_export(
+    keyed: Any, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert keyed("case", "create", "K3", "--title", "skips").code == 0
+    monkeypatch.setenv(keys.PASSPHRASE_ENV, "not-the-passphrase")
+    first = keyed("export", "vics", "--case", "K3", "-o", str(tmp_path / "a.json"), *BASIS)
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("x")
+    monkeypatch.setenv(keys.PASSPHRASE_ENV, PASSPHRASE)
+    monkeypatch.setenv("GENKEND_CHECKPOINT_DIR", str(blocked))
+    second = keyed("export", "vics", "--case", "K3", "-o", str(tmp_path / "b.json"), *BASIS)
+    assert first.code == 0 and second.code == 0, (first.err, second.err)
+    assert (tmp_path / "a.json").exists() and (tmp_path / "b.json").exists()
+    skipped = keyed("audit", "show", "--action", "audit.checkpoint.skipped", "--json").json()
+    reasons = [e["detail"]["reason"] for e in skipped]
+    assert len(reasons) == 2
+    assert "does not open" in reasons[0] and "cannot write checkpoint" in reasons[1]
+    assert PASSPHRASE not in json.dumps(skipped)

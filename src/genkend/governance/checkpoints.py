@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from genkend.clock import utc_now_text
-from genkend.errors import WorkspaceError
+from genkend.errors import NotFound, WorkspaceError
 from genkend.governance import audit, dsse, keys
 from genkend.records import Actor
 from genkend.store import Connection
@@ -212,9 +212,11 @@ def folder(home: Path, configured: str | None) -> Path:
 def automatic(workspace: Workspace, actor: Actor, occasion: str) -> Path | None:
     """The checkpoint at the end of an ingest, search or export: one signature.
 
-    Without a unit key, or without the passphrase in ``GENKEND_KEY_PASSPHRASE``, an
-    unsigned checkpoint would anchor nothing: it is skipped with a one-line warning and
-    an ``audit.checkpoint.skipped`` event saying why. The run itself has succeeded
+    Without a unit key, or without the passphrase in ``GENKEND_KEY_PASSPHRASE`` (or
+    with a wrong one), an unsigned checkpoint would anchor nothing: it is skipped with
+    a one-line warning and an ``audit.checkpoint.skipped`` event saying why; so is a
+    checkpoint that cannot be written (its ``audit.checkpoint`` event then stands
+    without a file, and the skip event says why). The run itself has succeeded
     either way; nothing here undoes it.
     """
     passphrase = os.environ.get(keys.PASSPHRASE_ENV)
@@ -226,15 +228,19 @@ def automatic(workspace: Workspace, actor: Actor, occasion: str) -> Path | None:
             if not passphrase:
                 raise _Skipped(f"{keys.PASSPHRASE_ENV} is not set")
             made, envelope = make(conn, home, actor, passphrase, occasion)
-    except (_Skipped, keys.KeyUnusable) as exc:
-        log.warning("no audit checkpoint after this %s: %s", occasion, exc)
-        with store.begin() as conn:
-            detail = {"occasion": occasion, "reason": str(exc)}
-            audit.record(conn, actor, CHECKPOINT_ACTION + ".skipped", "audit", detail)
+        path = folder(home, workspace.settings.checkpoint_dir) / f"checkpoint-{made.seq:012d}.json"
+        write(path, envelope)
+    except (_Skipped, keys.KeyUnusable, NotFound, WorkspaceError) as exc:
+        _skipped(workspace, actor, occasion, str(exc))
         return None
-    path = folder(home, workspace.settings.checkpoint_dir) / f"checkpoint-{made.seq:012d}.json"
-    write(path, envelope)
     return path
+
+
+def _skipped(workspace: Workspace, actor: Actor, occasion: str, reason: str) -> None:
+    log.warning("no audit checkpoint after this %s: %s", occasion, reason)
+    with workspace.store.begin() as conn:
+        detail = {"occasion": occasion, "reason": reason}
+        audit.record(conn, actor, CHECKPOINT_ACTION + ".skipped", "audit", detail)
 
 
 class _Skipped(Exception):
