@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from genkend.clock import from_text
 from genkend.errors import NotFound
 from genkend.evidence import location
-from genkend.hashes.sets.vics_write import VicsFile, VicsMedia
+from genkend.hashes.sets.vics_write import FileSystemFacts, VicsFile, VicsMedia
 from genkend.store import hashsets as known_store
 from genkend.store import media as media_store
 
@@ -109,7 +110,31 @@ def _location(row: Any) -> dict[str, Any]:
         "mtime": row.mtime,
         "error": row.error,
         "notes": json.loads(row.notes) if row.notes else [],
+        **_origin(row),
     }
+
+
+# A location's file-system facts (records.FileSystemEntry), None for a plain file.
+ORIGIN_FIELDS = (
+    "file_system",
+    "fs_path",
+    "partition",
+    "partition_offset",
+    "address",
+    "fs_modified",
+    "fs_accessed",
+    "fs_changed",
+    "fs_created",
+)
+
+
+def _origin(row: Any) -> dict[str, Any]:
+    """Where the location lies in its file system; ``deleted`` and ``reallocated`` are
+    always there, false for a file that is not read out of a file-system image."""
+    facts: dict[str, Any] = {name: getattr(row, name) for name in ORIGIN_FIELDS}
+    facts["deleted"] = bool(row.deleted)
+    facts["reallocated"] = bool(row.reallocated)
+    return facts
 
 
 def _hit(row: Any) -> dict[str, Any]:
@@ -139,16 +164,46 @@ def vics_media(conn: Connection, case_id: str) -> Iterator[VicsMedia]:
             series=described["series"],
             pdq=bytes.fromhex(described["pdq"]) if described["pdq"] else None,
             mime_type=described["mime"],
-            files=tuple(
-                VicsFile(
-                    file_name=_readable(location.base_name(loc["location"])),
-                    file_path=loc["location"],
-                    written=from_text(loc["mtime"]) if loc["mtime"] else None,
-                    source_id=loc["source_id"],
-                )
-                for loc in described["locations"]
-            ),
+            files=tuple(_vics_file(loc) for loc in described["locations"]),
         )
+
+
+def _vics_file(loc: dict[str, Any]) -> VicsFile:
+    """A location as a VICS ``MediaFiles`` entry: a file read out of a file-system image
+    is named by its path and times there; any other by its location and mtime."""
+    if loc["file_system"] is None:
+        return VicsFile(
+            file_name=_readable(location.base_name(loc["location"])),
+            file_path=loc["location"],
+            written=_time(loc["mtime"]),
+            source_id=loc["source_id"],
+        )
+    # A member of an archive found in the image: the archive's path, then the members.
+    members = location.split(loc["location"])[1:]
+    path = location.SEPARATOR.join([loc["fs_path"] or loc["location"], *members])
+    name = location.base_name(loc["location"]) if members else path.rsplit("/", 1)[-1]
+    return VicsFile(
+        file_name=_readable(name),
+        file_path=path,
+        created=_time(loc["fs_created"]),
+        written=_time(loc["fs_modified"]),
+        accessed=_time(loc["fs_accessed"]),
+        source_id=loc["source_id"],
+        file_system=FileSystemFacts(
+            file_system=loc["file_system"],
+            partition=loc["partition"],
+            partition_offset=loc["partition_offset"],
+            address=loc["address"],
+            deleted=loc["deleted"],
+            reallocated=loc["reallocated"],
+            changed=_time(loc["fs_changed"]),
+            location=loc["location"],
+        ),
+    )
+
+
+def _time(text: str | None) -> datetime | None:
+    return from_text(text) if text else None
 
 
 def _readable(name: str) -> str:
