@@ -18,6 +18,10 @@ missing=()
 have_postgres || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 have_package fonts-dejavu-core || missing+=(fonts-dejavu-core)
+# disk images for the evidence tests: FAT file systems, mtools, EWF acquisition
+command -v mkfs.vfat >/dev/null 2>&1 || have_package dosfstools || missing+=(dosfstools)
+command -v mcopy >/dev/null 2>&1 || missing+=(mtools)
+command -v ewfacquire >/dev/null 2>&1 || missing+=(ewf-tools)
 
 if [ "${#missing[@]}" = 0 ]; then
     exit 0
