@@ -18,6 +18,8 @@ missing=()
 have_postgres || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 have_package fonts-dejavu-core || missing+=(fonts-dejavu-core)
+# Disk-image tests build file systems on files (never mounted).
+for pkg in dosfstools mtools e2fsprogs fdisk; do have_package "$pkg" || missing+=("$pkg"); done
 
 if [ "${#missing[@]}" = 0 ]; then
     exit 0
