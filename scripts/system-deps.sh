@@ -18,10 +18,8 @@ missing=()
 have_postgres || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 have_package fonts-dejavu-core || missing+=(fonts-dejavu-core)
-# disk images for the evidence tests: FAT file systems, mtools, EWF acquisition
-command -v mkfs.vfat >/dev/null 2>&1 || have_package dosfstools || missing+=(dosfstools)
-command -v mcopy >/dev/null 2>&1 || missing+=(mtools)
-command -v ewfacquire >/dev/null 2>&1 || missing+=(ewf-tools)
+# Disk-image tests build file systems and EWF sets on files (never mounted).
+for pkg in dosfstools mtools e2fsprogs fdisk ewf-tools; do have_package "$pkg" || missing+=("$pkg"); done
 
 if [ "${#missing[@]}" = 0 ]; then
     exit 0

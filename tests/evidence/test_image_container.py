@@ -18,13 +18,13 @@ from PIL import Image
 from genkend.errors import EvidenceError
 from genkend.evidence.image_container import media_chunks, open_image, recognise
 
-from .disk_images import ewf_image, fat_image, sha256_of, split_image
+from .disk_images import ewf_image, noisy_fat_image, sha256_of, split_image
 
 
 @pytest.fixture(scope="module")
 def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("images")
-    raw = fat_image(root / "raw")
+    raw = noisy_fat_image(root / "raw")
     return {
         "raw": raw,
         "ewf": ewf_image(raw, root / "ewf" / "disk"),
