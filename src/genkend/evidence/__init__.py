@@ -9,8 +9,9 @@ members. Invariants: nothing under the root is written, followed through a symbo
 or extracted; every file that cannot be read is still an item, with its ``error``.
 
 Consumers call ``items()`` and open each item right away; ``open`` is cheap then (no
-``iter_with_content`` helper is needed). Disk images and video frames are future sources
-behind the same protocol.
+``iter_with_content`` helper is needed). A folder holding an iOS backup (recognised by its
+Manifest.plist and Manifest.db) is listed by ``IosBackupSource`` under its domain paths.
+Disk images and video frames are future sources behind the same protocol.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import BinaryIO, Protocol
 from genkend.errors import EvidenceError, WorkspaceError
 from genkend.evidence.directory import LocalSource
 from genkend.evidence.formats import ArchiveFormat
+from genkend.evidence.ios_backup import IosBackupSource, is_ios_backup
 from genkend.evidence.limits import ArchiveLimits
 from genkend.records import MediaItem
 
@@ -77,6 +79,8 @@ def open_source(
         raise EvidenceError(f"evidence {path} is neither a folder nor a regular file ({mode:o})")
     if spool_dir is not None:
         spool_dir = _checked_spool_dir(spool_dir, root)
+    if os.path.isdir(root) and is_ios_backup(root):
+        return IosBackupSource(root, source_id)
     return LocalSource(root, source_id, limits or ArchiveLimits(), spool_dir)
 
 
