@@ -134,3 +134,18 @@ def test_tracks_split_on_distance_on_jumps_and_on_gaps() -> None:
     assert [len(t.sightings) for t in tracks] == [2, 2, 1, 1]
     assert tracks[0].best.face.quality == 0.9
     assert [s.timestamp for s in tracks[0].kept(1)] == [1.0]
+
+
+def test_an_ingested_video_stores_tracks_with_timestamped_faces(
+    cli: object, two_people: Path, tmp_path: Path
+) -> None:
+    from typing import Any
+
+    run: Any = cli
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "ab.mp4").write_bytes(two_people.read_bytes())
+    assert run("case", "create", "V1", "--title", "video").code == 0
+    result = run("ingest", str(evidence), "--case", "V1", "--workers", "0", "--json")
+    assert result.code == 0, result.err
+    assert 2 <= result.json()[0]["faces"] <= 8

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import av
 import numpy as np
@@ -41,6 +41,9 @@ from genkend.faces.pipeline import FaceOptions, FoundFace, backend_for, find_fac
 from genkend.faces.tracks import Track, TrackParams, link
 from genkend.media import DecodedImage
 from genkend.records import ExifSummary
+
+if TYPE_CHECKING:
+    from genkend.settings import Settings
 
 THUMB_SIZE = (32, 18)
 # Mean absolute grey difference (0-255) of two thumbnails that marks a scene change.
@@ -293,3 +296,13 @@ def _difference(a: np.ndarray, b: np.ndarray) -> float:
 
 def _time(frame: VideoFrame, start: float) -> float:
     return round(float(frame.time or 0.0) - start, 3) if frame.time is not None else 0.0
+
+
+def video_options(settings: Settings, faces: FaceOptions) -> VideoOptions:
+    """The video sampling the settings ``video_*`` choose, with the face options."""
+    return VideoOptions(
+        faces,
+        sample_seconds=settings.video_sample_seconds,
+        max_frames=settings.video_max_frames,
+        faces_per_track=settings.video_faces_per_track,
+    )
