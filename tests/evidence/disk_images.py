@@ -90,6 +90,7 @@ def mbr_image(tmp: Path) -> Built:
     _run("dd", f"if={inner.image}", f"of={image}", "bs=1M", "seek=1", "conv=notrunc", "status=none")
     return Built(image, inner.picture, inner.deleted, inner.archive)
 
+
 TOOLS = ("mkfs.vfat", "mcopy", "mmd", "ewfacquire", "split")
 
 
