@@ -13,7 +13,9 @@ DEMO_HOME ?= demo-workspace
 
 all: test
 
+# system-deps first: pip builds vpdq from source against Debian's FFmpeg dev packages.
 $(STAMP): pyproject.toml
+	@bash scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

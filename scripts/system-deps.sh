@@ -18,6 +18,13 @@ missing=()
 have_postgres || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 have_package fonts-dejavu-core || missing+=(fonts-dejavu-core)
+# Disk-image tests build file systems and EWF sets on files (never mounted).
+for pkg in dosfstools mtools e2fsprogs fdisk ewf-tools; do have_package "$pkg" || missing+=("$pkg"); done
+# vpdq (a Python dependency) builds from source against FFmpeg: pip needs these first.
+for dev in pkg-config cmake libavcodec-dev libavformat-dev libavdevice-dev libavutil-dev \
+    libswscale-dev libswresample-dev libavfilter-dev; do
+    have_package "$dev" || missing+=("$dev")
+done
 
 if [ "${#missing[@]}" = 0 ]; then
     exit 0

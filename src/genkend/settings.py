@@ -96,6 +96,17 @@ class Settings:
         "Face detection scale: fast (faces from ~250 px in 12 MP photos), default (from "
         "~128 px), accurate (from ~96 px, about 2.5x slower). See benchmarks/README.md.",
     )
+    video_sample_seconds: float = _setting(
+        2.0,
+        "Videos: seconds between the frames looked at for faces (key frames and scene "
+        "changes come on top); more when video_max_frames would be exceeded.",
+    )
+    video_max_frames: int = _setting(120, "Videos: most frames of one video looked at for faces.")
+    video_faces_per_track: int = _setting(
+        4,
+        "Videos: faces stored per face track (its best face and the next best); the "
+        "others are counted in the track.",
+    )
     archive_max_depth: int = _setting(4, "How deep archives inside archives are opened.")
     archive_max_ratio: float = _setting(
         200.0, "Largest expansion ratio of an archive member before it is treated as a bomb."

@@ -9,8 +9,11 @@ members. Invariants: nothing under the root is written, followed through a symbo
 or extracted; every file that cannot be read is still an item, with its ``error``.
 
 Consumers call ``items()`` and open each item right away; ``open`` is cheap then (no
-``iter_with_content`` helper is needed). Disk images and video frames are future sources
-behind the same protocol.
+``iter_with_content`` helper is needed). A folder holding an iOS backup (recognised by its
+Manifest.plist and Manifest.db) is listed by ``IosBackupSource`` under its domain paths.
+A single file that is a disk image (raw, split raw or EWF, recognised by content by
+``image_container.recognise``) is listed by ``DiskSource``: the files of its file systems,
+allocated and deleted, read through The Sleuth Kit and never mounted.
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ from typing import BinaryIO, Protocol
 
 from genkend.errors import EvidenceError, WorkspaceError
 from genkend.evidence.directory import LocalSource
+from genkend.evidence.disk import DiskSource
 from genkend.evidence.formats import ArchiveFormat
+from genkend.evidence.image_container import open_image, recognise
+from genkend.evidence.ios_backup import IosBackupSource, is_ios_backup
 from genkend.evidence.limits import ArchiveLimits
 from genkend.records import MediaItem
 
@@ -77,7 +83,13 @@ def open_source(
         raise EvidenceError(f"evidence {path} is neither a folder nor a regular file ({mode:o})")
     if spool_dir is not None:
         spool_dir = _checked_spool_dir(spool_dir, root)
-    return LocalSource(root, source_id, limits or ArchiveLimits(), spool_dir)
+    limits = limits or ArchiveLimits()
+    if os.path.isdir(root):
+        if is_ios_backup(root):
+            return IosBackupSource(root, source_id)
+    elif (container := recognise(root)) is not None:
+        return DiskSource(root, source_id, lambda: open_image(container), limits, spool_dir)
+    return LocalSource(root, source_id, limits, spool_dir)
 
 
 def _checked_spool_dir(spool_dir: Path, root: Path) -> Path:

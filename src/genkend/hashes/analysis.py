@@ -25,6 +25,7 @@ from genkend import media
 from genkend.errors import FaceError, MediaError
 from genkend.evidence import location as evidence_location
 from genkend.faces.pipeline import FaceOptions, FoundFace, backend_for, find_faces
+from genkend.faces.video import VideoFaces, VideoOptions, faces_in_video
 from genkend.hashes import digests as hashing
 from genkend.media.named_files import IMAGE_READ_LIMIT
 from genkend.records import Digests, ExifSummary, PerceptualHash
@@ -59,6 +60,7 @@ class Analysis:
     faces: tuple[FoundFace, ...] = ()
     face_backend: str | None = None
     notes: tuple[str, ...] = ()
+    video_faces: VideoFaces | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Options:
 
     max_pixels: int
     faces: FaceOptions | None = None
+    # how videos are sampled for faces (settings video_*); None: videos get no faces
+    video: VideoOptions | None = None
 
 
 def analyse(task: Task, options: Options) -> Analysis:
@@ -98,6 +102,8 @@ def analyse_stream(location: str, stream: BinaryIO, options: Options) -> Analysi
     content = media.sniff(head)
     note = media.extension_note(evidence_location.base_name(location), content)
     notes = () if note is None else (note,)
+    if content.kind == "video" and options.faces is not None and options.video is not None:
+        return _video(location, stream, content, notes, options.video)
     if content.kind != "image":
         stream.seek(0)
         return Analysis(location, hashing.digest(stream), content.mime, content.kind, notes=notes)
@@ -145,3 +151,30 @@ def _faces(
         return find_faces(decoded, backend, options.detection_plan), backend.name, None
     except FaceError as exc:
         return [], backend.name, f"face analysis failed: {exc}"
+
+
+def _video(
+    location: str,
+    stream: BinaryIO,
+    content: media.ContentType,
+    notes: tuple[str, ...],
+    options: VideoOptions,
+) -> Analysis:
+    """A video's digests, and its faces and tracks (``faces.video``)."""
+    stream.seek(0)
+    digests = hashing.digest(stream)
+    stream.seek(0)
+    found = faces_in_video(stream, options)
+    return Analysis(
+        location,
+        digests,
+        content.mime,
+        content.kind,
+        width=found.width,
+        height=found.height,
+        error=found.error,
+        faces=tuple(f.face for f in found.faces),
+        face_backend=found.backend,
+        notes=notes,
+        video_faces=found,
+    )

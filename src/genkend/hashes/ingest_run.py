@@ -28,6 +28,7 @@ from genkend.clock import utc_now_text
 from genkend.errors import MediaError, UsageError
 from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
 from genkend.faces.pipeline import face_options
+from genkend.faces.video import video_options
 from genkend.governance import audit, cases
 from genkend.hashes.analysis import (
     Analysis,
@@ -89,8 +90,11 @@ def run(
             "two sources would get the same id; ingest them one at a time with --source-id"
         )
     count = workers if workers is not None else (ws.settings.workers or os.cpu_count() or 1)
+    chosen = face_options(ws.settings) if faces else None
     options = Options(
-        max_pixels=ws.settings.max_pixels, faces=face_options(ws.settings) if faces else None
+        max_pixels=ws.settings.max_pixels,
+        faces=chosen,
+        video=None if chosen is None else video_options(ws.settings, chosen),
     )
     return [
         _ingest_source(ws, actor, case_id, root, sid, count, options, progress)

@@ -17,10 +17,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from genkend.clock import to_text, utc_now_text
+from genkend.faces.pipeline import FoundFace
 from genkend.hashes.analysis import Analysis
 from genkend.hashes.signals import PDQ
 from genkend.hashes.triage import Hit, Triage, classify
 from genkend.records import FileSystemEntry, MediaItem, PerceptualHash
+from genkend.store import faces as face_store
 from genkend.store import hashsets as known_store
 from genkend.store import media as media_store
 from genkend.store.media import ITEM_REFUSED
@@ -177,7 +179,10 @@ class Recorder:
             error=analysis.error,
             created_at=utc_now_text(),
         )
-        if analysis.faces:
+        if analysis.video_faces is not None:
+            self._add_tracks(conn, media_id, analysis)
+            counts.faces += len(analysis.faces)
+        elif analysis.faces:
             self._add_faces(conn, media_id, analysis)
             counts.faces += len(analysis.faces)
         if hits:
@@ -206,6 +211,47 @@ class Recorder:
                 ],
             )
         return len(pairs)
+
+    def _add_tracks(self, conn: Connection, media_id: int, analysis: Analysis) -> None:
+        """A video's tracks, each with its kept faces and their timestamps."""
+        video = analysis.video_faces
+        assert video is not None
+        for index, track in enumerate(video.tracks):
+            kept = [(i, f) for i, f in enumerate(video.faces) if f.track == index]
+            rows = [
+                {
+                    **self._face_row(media_id, analysis.face_backend, f.face),
+                    "timestamp": f.timestamp,
+                }
+                for _, f in kept
+            ]
+            best = next(n for n, (i, _) in enumerate(kept) if i == track.best)
+            track_row = {
+                "case_id": self.case_id,
+                "media_id": media_id,
+                "start": track.start,
+                "end": track.end,
+                "faces_seen": track.faces_seen,
+            }
+            face_store.add_track(conn, track_row, rows, best)
+
+    def _face_row(self, media_id: int, backend: str | None, f: FoundFace) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "media_id": media_id,
+            "backend": backend,
+            "x1": f.box[0],
+            "y1": f.box[1],
+            "x2": f.box[2],
+            "y2": f.box[3],
+            "landmarks": f.landmarks_json(),
+            "score": f.score,
+            "quality": f.quality,
+            "quality_detail": json.dumps(f.quality_detail, sort_keys=True),
+            "embedding": f.embedding,
+            "thumbnail": f.thumbnail,
+            "created_at": utc_now_text(),
+        }
 
     def _add_faces(self, conn: Connection, media_id: int, analysis: Analysis) -> None:
         now = utc_now_text()

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, func, insert, select, update
 
-from genkend.store.schema import evidence_sources, faces, media_locations
+from genkend.store.schema import evidence_sources, face_tracks, faces, media_locations
 
 
 def rows(conn: Connection, case_id: str) -> Iterator[Row[Any]]:
@@ -71,3 +71,25 @@ def of_media(conn: Connection, case_id: str, media_id: int) -> list[Row[Any]]:
     """The face rows of one media item of the case."""
     query = select(faces).where(faces.c.case_id == case_id, faces.c.media_id == media_id)
     return list(conn.execute(query.order_by(faces.c.id)))
+
+
+def add_track(
+    conn: Connection, row: dict[str, Any], face_rows: list[dict[str, Any]], best: int
+) -> int:
+    """A video's face track with its kept faces; ``best`` indexes ``face_rows``."""
+    track_id = int(conn.execute(insert(face_tracks).values(**row)).inserted_primary_key[0])  # type: ignore[index]
+    best_id = 0
+    for index, face_row in enumerate(face_rows):
+        face_id = conn.execute(insert(faces).values(**face_row, track_id=track_id))
+        if index == best:
+            best_id = int(face_id.inserted_primary_key[0])  # type: ignore[index]
+    conn.execute(
+        update(face_tracks).where(face_tracks.c.id == track_id).values(best_face_id=best_id)
+    )
+    return track_id
+
+
+def tracks(conn: Connection, case_id: str) -> list[Row[Any]]:
+    """The face tracks of the case's videos, in id order."""
+    query = select(face_tracks).where(face_tracks.c.case_id == case_id)
+    return list(conn.execute(query.order_by(face_tracks.c.id)))

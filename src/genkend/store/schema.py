@@ -270,6 +270,23 @@ faces = Table(
     Column("thumbnail", LargeBinary),
     Column("cluster_id", Integer, ForeignKey("clusters.id"), index=True),
     Column("created_at", String(32), nullable=False),
+    # a face of a video: its frame's time (seconds) and its track (face_tracks.id)
+    Column("timestamp", Float),
+    Column("track_id", Integer, index=True),
+)
+
+# The faces of one person across nearby frames of one video: its best face, its first
+# and last timestamps, and how many faces it saw (more than the faces stored).
+face_tracks = Table(
+    "face_tracks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(100), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("media_id", Integer, ForeignKey("media.id"), nullable=False, index=True),
+    Column("best_face_id", Integer),
+    Column("start", Float, nullable=False),
+    Column("end", Float, nullable=False),
+    Column("faces_seen", Integer, nullable=False),
 )
 
 cluster_constraints = Table(

@@ -3,15 +3,15 @@
 each evidence source's summary of its last complete ingest (items by type, deleted
 items, errors by kind, bytes read, the source hash and what it covers).
 
-Revision ID: 0008_forensic_record
-Revises: 0008_unit_keys
+Revision ID: 0010_forensic_record
+Revises: 0009_video_faces
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_forensic_record"
-down_revision = "0008_unit_keys"
+revision = "0010_forensic_record"
+down_revision = "0009_video_faces"
 branch_labels = None
 depends_on = None
 
