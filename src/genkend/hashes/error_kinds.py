@@ -55,7 +55,11 @@ RULES: tuple[tuple[ErrorKind, re.Pattern[str]], ...] = tuple(
             ErrorKind.UNSUPPORTED,
             r"unsupported|not supported|cannot identify|unknown (format|codec)",
         ),
-        (ErrorKind.CORRUPT, r"does not (decode|parse)|corrupt|damaged|invalid|bad |crc|checksum"),
+        (
+            ErrorKind.CORRUPT,
+            r"does not (decode|parse)|corrupt|damaged|invalid|bad |crc|checksum|"
+            r"is not a (zip|gzip|tar)( file)?\b|loops?\b",
+        ),
         (
             ErrorKind.UNREADABLE,
             r"could not be (read|listed)|cannot (be )?read|vanished|no longer found|"
@@ -71,12 +75,3 @@ def kind_of(message: str) -> ErrorKind:
         if pattern.search(message):
             return kind
     return ErrorKind.OTHER
-
-
-def counted(messages: list[str]) -> dict[str, int]:
-    """How many of these messages are of each kind, the kinds that occur only, by name."""
-    counts: dict[str, int] = {}
-    for message in messages:
-        name = kind_of(message).value
-        counts[name] = counts.get(name, 0) + 1
-    return dict(sorted(counts.items()))

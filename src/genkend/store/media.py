@@ -129,13 +129,18 @@ def source_totals(conn: Connection, source_pk: int) -> tuple[int, int, int]:
     return int(found[0]), int(found[1]), int(found[2])
 
 
-def source_errors(conn: Connection, source_pk: int) -> list[str]:
-    """The error of each of the source's locations that has one: its own (it could not
-    be read) or else its content's (read, but not decoded)."""
+def source_error_counts(conn: Connection, source_pk: int) -> list[tuple[str, int]]:
+    """Each error message of the source's locations with how many have it: a location's
+    own (it could not be read) or else its content's (read, but not decoded)."""
     joined, mine = _of_source(source_pk)
     message = func.coalesce(media_locations.c.error, media.c.error)
-    query = select(message).select_from(joined).where(mine, message.is_not(None))
-    return [str(m) for m in conn.execute(query.order_by(media_locations.c.id)).scalars()]
+    query = (
+        select(message, func.count())
+        .select_from(joined)
+        .where(mine, message.is_not(None))
+        .group_by(message)
+    )
+    return [(str(m), int(n)) for m, n in conn.execute(query)]
 
 
 def source_manifest(conn: Connection, source_pk: int) -> Iterator[tuple[str, str | None]]:
