@@ -29,8 +29,11 @@ def list_media(conn: Connection, case_id: str) -> Iterator[dict[str, Any]]:
     ids = media_store.ids_of_case(conn, case_id)
     for chunk_start in range(0, len(ids), 500):
         yield from _describe(conn, ids[chunk_start : chunk_start + 500])
-    for row in media_store.unread_locations(conn, case_id):
-        yield {"id": None, "kind": "unreadable", "error": row.error, "locations": [_location(row)]}
+    unread = media_store.unread_locations(conn, case_id)
+    containers = _containers(conn, unread)
+    for row in unread:
+        shown = _location(row, containers)
+        yield {"id": None, "kind": "unreadable", "error": row.error, "locations": [shown]}
 
 
 def show_media(conn: Connection, media_id: int) -> dict[str, Any]:
@@ -54,7 +57,9 @@ def count_media(conn: Connection, case_id: str) -> int:
 
 def _describe(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
     rows = media_store.rows(conn, ids)
-    locations = _grouped(media_store.locations_of(conn, ids), _location)
+    found = media_store.locations_of(conn, ids)
+    containers = _containers(conn, found)
+    locations = _grouped(found, lambda row: _location(row, containers))
     hits = _grouped(known_store.hits_of(conn, ids), _hit)
     similar: dict[int, list[dict[str, Any]]] = {}
     for row in media_store.similar_of(conn, ids):
@@ -102,7 +107,7 @@ def _grouped(rows: Any, shape: Any) -> dict[int, list[dict[str, Any]]]:
     return grouped
 
 
-def _location(row: Any) -> dict[str, Any]:
+def _location(row: Any, containers: Containers) -> dict[str, Any]:
     return {
         "source_id": row.source_id,
         "location": row.location,
@@ -110,7 +115,7 @@ def _location(row: Any) -> dict[str, Any]:
         "mtime": row.mtime,
         "error": row.error,
         "notes": json.loads(row.notes) if row.notes else [],
-        **_origin(row),
+        **_origin(row, containers),
     }
 
 
@@ -126,14 +131,48 @@ ORIGIN_FIELDS = (
     "fs_changed",
     "fs_created",
 )
+_TIMES = ("fs_modified", "fs_accessed", "fs_changed", "fs_created")
+# The file read out of a file-system image that holds an archive member, by
+# (source_pk, location): its origin places the member.
+Containers = dict[tuple[int, str], Any]
 
 
-def _origin(row: Any) -> dict[str, Any]:
+def _containers(conn: Connection, rows: Sequence[Any]) -> Containers:
+    """The containers, read out of a file-system image, of those rows that are archive
+    members recorded without an origin of their own."""
+    wanted = [
+        (row.source_pk, location.split(row.location)[0])
+        for row in rows
+        if row.file_system is None and location.SEPARATOR in row.location
+    ]
+    if not wanted:
+        return {}
+    return {(r.source_pk, r.location): r for r in media_store.read_out_at(conn, wanted)}
+
+
+def _origin(row: Any, containers: Containers) -> dict[str, Any]:
     """Where the location lies in its file system; ``deleted`` and ``reallocated`` are
-    always there, false for a file that is not read out of a file-system image."""
-    facts: dict[str, Any] = {name: getattr(row, name) for name in ORIGIN_FIELDS}
-    facts["deleted"] = bool(row.deleted)
-    facts["reallocated"] = bool(row.reallocated)
+    always there, false for a file that is not read out of a file-system image.
+
+    An archive member found in such a file lies where its archive lies: it gets the
+    archive's facts (``fs_container`` names the archive's location), its ``fs_path``
+    is the archive's followed by the member's path, and no file-system times (the
+    member's own time is its ``mtime``).
+    """
+    parts = location.split(row.location)
+    outer = containers.get((row.source_pk, parts[0])) if row.file_system is None else None
+    if outer is None:
+        facts: dict[str, Any] = {name: getattr(row, name) for name in ORIGIN_FIELDS}
+        facts["fs_container"] = None
+        facts["deleted"] = bool(row.deleted)
+        facts["reallocated"] = bool(row.reallocated)
+        return facts
+    facts = {name: getattr(outer, name) for name in ORIGIN_FIELDS}
+    facts.update(dict.fromkeys(_TIMES))
+    facts["fs_path"] = location.SEPARATOR.join([outer.fs_path, *parts[1:]])
+    facts["fs_container"] = outer.location
+    facts["deleted"] = bool(outer.deleted)
+    facts["reallocated"] = bool(outer.reallocated)
     return facts
 
 
@@ -170,7 +209,8 @@ def vics_media(conn: Connection, case_id: str) -> Iterator[VicsMedia]:
 
 def _vics_file(loc: dict[str, Any]) -> VicsFile:
     """A location as a VICS ``MediaFiles`` entry: a file read out of a file-system image
-    is named by its path and times there; any other by its location and mtime."""
+    (or a member of an archive that is one) is named by its path and times there; any
+    other by its location and mtime."""
     if loc["file_system"] is None:
         return VicsFile(
             file_name=_readable(location.base_name(loc["location"])),
@@ -178,15 +218,13 @@ def _vics_file(loc: dict[str, Any]) -> VicsFile:
             written=_time(loc["mtime"]),
             source_id=loc["source_id"],
         )
-    # A member of an archive found in the image: the archive's path, then the members.
-    members = location.split(loc["location"])[1:]
-    path = location.SEPARATOR.join([loc["fs_path"] or loc["location"], *members])
-    name = location.base_name(loc["location"]) if members else path.rsplit("/", 1)[-1]
+    member = loc["fs_container"] is not None
+    name = location.base_name(loc["location"]) if member else loc["fs_path"].rsplit("/", 1)[-1]
     return VicsFile(
         file_name=_readable(name),
-        file_path=path,
+        file_path=loc["fs_path"],
         created=_time(loc["fs_created"]),
-        written=_time(loc["fs_modified"]),
+        written=_time(loc["mtime"] if member else loc["fs_modified"]),
         accessed=_time(loc["fs_accessed"]),
         source_id=loc["source_id"],
         file_system=FileSystemFacts(
@@ -198,6 +236,7 @@ def _vics_file(loc: dict[str, Any]) -> VicsFile:
             reallocated=loc["reallocated"],
             changed=_time(loc["fs_changed"]),
             location=loc["location"],
+            container=loc["fs_container"],
         ),
     )
 

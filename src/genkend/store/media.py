@@ -97,6 +97,25 @@ def unread_locations(conn: Connection, case_id: str) -> list[Row[Any]]:
     return list(conn.execute(query.order_by(media_locations.c.id)))
 
 
+def read_out_at(conn: Connection, places: Sequence[tuple[int, str]]) -> list[Row[Any]]:
+    """Those of these (source_pk, location) places recorded as read out of a file-system
+    image (``file_system`` set): the containers of archive members found in one."""
+    found: list[Row[Any]] = []
+    by_source: dict[int, set[str]] = {}
+    for source_pk, where in places:
+        by_source.setdefault(source_pk, set()).add(where)
+    for source_pk, wanted in by_source.items():
+        names = sorted(wanted)
+        for start in range(0, len(names), 500):
+            query = select(media_locations).where(
+                media_locations.c.source_pk == source_pk,
+                media_locations.c.location.in_(names[start : start + 500]),
+                media_locations.c.file_system.is_not(None),
+            )
+            found += conn.execute(query)
+    return found
+
+
 def similar_of(conn: Connection, ids: Sequence[int]) -> list[Row[Any]]:
     """The look-alike pairs that have one of these media on either side."""
     query = select(similar_media).where(

@@ -68,7 +68,9 @@ class FileSystemFacts:
     VICS 2.0 as genkend knows it (see the module docstring) has no fields for these, so
     they are written as one OData instance annotation on the ``MediaFiles`` entry,
     ``FILE_SYSTEM_ANNOTATION``, which readers that do not know it ignore by the OData
-    rules. ``location`` is the item's location in the source as genkend names it.
+    rules. ``location`` is the item's location in the source as genkend names it;
+    ``container`` (an archive member's) that of the file in the file system holding it,
+    whose facts these are.
     """
 
     file_system: str
@@ -79,6 +81,7 @@ class FileSystemFacts:
     reallocated: bool = False
     changed: datetime | None = None
     location: str | None = None
+    container: str | None = None
 
 
 # The instance annotation (OData JSON: "@namespace.term") carrying ``FileSystemFacts``.
@@ -215,6 +218,7 @@ def _file_system(facts: FileSystemFacts | None) -> dict[str, Any] | None:
         "Reallocated": _flag(facts.reallocated),
         "Changed": _time(facts.changed),
         "Location": facts.location,
+        "Container": facts.container,
     }
     return {key: value for key, value in record.items() if value is not None}
 
