@@ -3,7 +3,10 @@ every location it was found at, its hash-set hits and its look-alikes in the cas
 
 Serves the media services and exports; writing is ``hashes.recorder``. Invariant: every
 location of the case is listed, those that could not be read as entries with no content
-(``id`` None, ``kind`` unreadable), after every content.
+(``id`` None, ``kind`` unreadable), after every content. Every location says where it lay
+in the file system it was read out of (``ORIGIN_FIELDS``, ``deleted``, ``reallocated``;
+null and false for a file of a plain folder); an archive member found in such a file lies
+where its archive lies (``fs_container``).
 """
 
 from __future__ import annotations
