@@ -31,10 +31,12 @@ from typing import BinaryIO, cast
 
 from genkend.errors import TooLarge
 from genkend.evidence import location as loc
+from genkend.evidence.extraction import Placement, Recognition
 from genkend.evidence.formats import ArchiveFormat, decompressing, detect
 from genkend.evidence.limits import ArchiveLimits, Budget, Counter, Meter, Readable
 from genkend.evidence.spool import Spool
-from genkend.records import MediaItem
+from genkend.evidence.ufdr import zip_placement
+from genkend.records import FileSystemEntry, MediaItem
 
 COPY_CHUNK = 2**20
 UNSAFE_NAME_NOTE = "unsafe member name; read in memory only"
@@ -77,8 +79,17 @@ class Walk:
     spool_dir: Path | None
     budget: Budget
 
-    def error(self, location: str, depth: int, message: str, notes: tuple[str, ...] = ()) -> Found:
-        item = MediaItem(self.source_id, location, None, depth=depth, error=message, notes=notes)
+    def error(
+        self,
+        location: str,
+        depth: int,
+        message: str,
+        notes: tuple[str, ...] = (),
+        origin: FileSystemEntry | None = None,
+    ) -> Found:
+        item = MediaItem(
+            self.source_id, location, None, depth=depth, error=message, notes=notes, origin=origin
+        )
         return Found(item)
 
 
@@ -170,24 +181,25 @@ def _member(
     opener: Callable[[], Readable],
     mtime: datetime | None,
     notes: tuple[str, ...],
+    origin: FileSystemEntry | None = None,
 ) -> Iterator[Found]:
     """Read one member into a spool, yield it, then walk it if it is an archive itself."""
     try:
         with closing(opener()) as stream:
             spool = _spool(stream, walk)
     except TooLarge as exc:
-        yield walk.error(location, depth, f"expansion limit exceeded: {exc}", notes)
+        yield walk.error(location, depth, f"expansion limit exceeded: {exc}", notes, origin)
         return
     except READ_ERRORS as exc:
         message = f"archive member could not be read: {describe(exc)}"
-        yield walk.error(location, depth, message, notes)
+        yield walk.error(location, depth, message, notes, origin)
         return
     try:
         with spool.reader() as view:
             fmt = detect(view)
         notes += archive_notes(fmt, depth, walk.limits)
         item = MediaItem(
-            walk.source_id, location, spool.size, mtime=mtime, depth=depth, notes=notes
+            walk.source_id, location, spool.size, mtime, depth=depth, notes=notes, origin=origin
         )
         yield Found(item, spool)
         if fmt is not None and depth < walk.limits.max_depth:
@@ -230,6 +242,9 @@ def _zip_members(stream: BinaryIO, location: str, depth: int, walk: Walk) -> Ite
         return
     names = _Names(location)
     with archive:
+        placement = zip_placement(archive, counter, walk.budget, walk.limits, READ_ERRORS)
+        if placement is not None and placement.problem is not None:
+            yield walk.error(loc.contents(location), depth, placement.problem)
         for info in archive.infolist():
             # not info.is_dir(): it raises IndexError for a name that is empty (cut at a NUL)
             if info.filename.endswith("/"):
@@ -239,7 +254,7 @@ def _zip_members(stream: BinaryIO, location: str, depth: int, walk: Walk) -> Ite
             if (limit := _counted(walk, location, depth)) is not None:
                 yield limit
                 return
-            yield from _zip_member(archive, info, counter, names, depth, walk)
+            yield from _zip_member(archive, info, counter, names, depth, walk, placement)
 
 
 def _zip_member(
@@ -249,17 +264,22 @@ def _zip_member(
     names: _Names,
     depth: int,
     walk: Walk,
+    placement: Placement | None,
 ) -> Iterator[Found]:
     location, notes = names.location(info.filename)
     mtime, time_notes = _zip_time(info)
     notes += time_notes
+    origin = None
+    if placement is not None:
+        origin = placement.origin(info.filename, mtime)
+        notes += placement.notes(info.filename)
     if info.flag_bits & _ZIP_ENCRYPTED:
-        yield walk.error(location, depth, "encrypted archive member", notes)
+        yield walk.error(location, depth, "encrypted archive member", notes, origin)
         return
     try:
         walk.limits.check_declared(info.file_size, info.compress_size)
     except TooLarge as exc:
-        yield walk.error(location, depth, f"expansion limit exceeded: {exc}", notes)
+        yield walk.error(location, depth, f"expansion limit exceeded: {exc}", notes, origin)
         return
 
     def opener() -> Readable:
@@ -268,7 +288,7 @@ def _zip_member(
         member = cast(zipfile.ZipExtFile, archive.open(info))
         return io.BufferedReader(Meter(member, counter, walk.budget, expanding=expanding))
 
-    yield from _member(walk, location, depth, opener, mtime, notes)
+    yield from _member(walk, location, depth, opener, mtime, notes, origin)
 
 
 def _zip_time(info: zipfile.ZipInfo) -> tuple[datetime | None, tuple[str, ...]]:
@@ -318,6 +338,7 @@ def _tar_members(
 def _tar_stream(data: BinaryIO, location: str, depth: int, walk: Walk) -> Iterator[Found]:
     # Stream mode: compressed tars cannot seek, and a member is read exactly once.
     names = _Names(location)
+    recognition = Recognition()
     last = "the start"
     try:
         # Closed by the ``with`` below; opening is apart so that its failure is recorded.
@@ -341,6 +362,7 @@ def _tar_stream(data: BinaryIO, location: str, depth: int, walk: Walk) -> Iterat
                 return
             if info is None:
                 return
+            extraction = recognition.observe(info.name)
             if info.isdir():
                 continue
             if (limit := _counted(walk, location, depth)) is not None:
@@ -348,7 +370,8 @@ def _tar_stream(data: BinaryIO, location: str, depth: int, walk: Walk) -> Iterat
                 return
             member_location, notes = names.location(info.name)
             last = member_location
-            yield from _tar_member(archive, info, member_location, notes, depth, walk)
+            origin = extraction.origin(info.name, utc_time(info.mtime)) if extraction else None
+            yield from _tar_member(archive, info, member_location, notes, depth, walk, origin)
 
 
 def _tar_member(
@@ -358,16 +381,17 @@ def _tar_member(
     notes: tuple[str, ...],
     depth: int,
     walk: Walk,
+    origin: FileSystemEntry | None,
 ) -> Iterator[Found]:
     problem = _tar_problem(info)
     if problem is not None:
-        yield walk.error(location, depth, problem, notes)
+        yield walk.error(location, depth, problem, notes, origin)
         return
     try:
         # Tar stores members uncompressed; only the stream around them can expand.
         walk.limits.check_declared(info.size, info.size)
     except TooLarge as exc:
-        yield walk.error(location, depth, f"expansion limit exceeded: {exc}", notes)
+        yield walk.error(location, depth, f"expansion limit exceeded: {exc}", notes, origin)
         return
 
     def opener() -> Readable:
@@ -376,7 +400,7 @@ def _tar_member(
             raise tarfile.ExtractError(f"member {info.name!r} has no content")
         return member
 
-    yield from _member(walk, location, depth, opener, utc_time(info.mtime), notes)
+    yield from _member(walk, location, depth, opener, utc_time(info.mtime), notes, origin)
 
 
 def _tar_problem(info: tarfile.TarInfo) -> str | None:
