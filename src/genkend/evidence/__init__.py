@@ -13,7 +13,9 @@ Consumers call ``items()`` and open each item right away; ``open`` is cheap then
 Manifest.plist and Manifest.db) is listed by ``IosBackupSource`` under its domain paths.
 A single file that is a disk image (raw, split raw or EWF, recognised by content by
 ``image_container.recognise``) is listed by ``DiskSource``: the files of its file systems,
-allocated and deleted, read through The Sleuth Kit and never mounted.
+allocated and deleted, read through The Sleuth Kit and never mounted. An archive that
+is a phone's file-system extraction or a Cellebrite UFDR is walked like any other; its
+members carry where they lay on the phone (``extraction``, ``ufdr``).
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ A member's location is its archive's location, ``!/`` and its stored name, escap
 belong to no single member (a corrupt central directory, a stream that breaks between
 members, a member-count limit) are recorded on the archive's contents, ``outer.zip!/``.
 
+A zip or tar that is a phone extraction (``genkend.evidence.extraction``) or a UFDR
+(``genkend.evidence.ufdr``) gives each member it places an ``origin``, its device path.
+
 Invariants: nothing is ever extracted to a named file; a member's stored name, however
 hostile (``../../etc/passwd``, ``/etc/passwd``), is only ever a location string. Members
 are yielded in the order the archive stores them. Every failure becomes an error item;
