@@ -48,12 +48,16 @@ def write_zip(path: Path, members: list[tuple[str, bytes]]) -> Path:
     return path
 
 
-def write_tar(path: Path, members: list[tuple[str, bytes | None]], mode: str = "w") -> Path:
+def write_tar(path: Path, members: list[tuple[str, bytes | str | None]], mode: str = "w") -> Path:
+    """A tar of files (bytes), folders (None) and symbolic links (their target, a str)."""
     with tarfile.open(path, mode) as archive:  # type: ignore[call-overload]
         for name, data in members:
             info = tarfile.TarInfo(name)
             info.mtime = MTIME
-            if data is None:
+            if isinstance(data, str):
+                info.type, info.linkname = tarfile.SYMTYPE, data
+                archive.addfile(info)
+            elif data is None:
                 info.type = tarfile.DIRTYPE
                 archive.addfile(info)
             else:
@@ -116,6 +120,7 @@ def test_an_ios_extraction_tar_under_a_wrapping_folder_is_placed_from_that_folde
             ("Dump/private/var/mobile/Media/DCIM/100APPLE/", None),
             (dcim, picture(30)),
             ("Dump/private/var/mobile/Library/SMS/sms.db", b"sqlite, say"),
+            ("Dump/private/var/mobile/Media/latest.jpg", "DCIM/100APPLE/IMG_0001.JPG"),
             ("notes.txt", b"written by the examiner's tool, outside the device"),
         ],
     )
@@ -125,6 +130,9 @@ def test_an_ios_extraction_tar_under_a_wrapping_folder_is_placed_from_that_folde
     assert photo.origin is not None and photo.origin.file_system == IOS
     assert photo.origin.path == "/private/var/mobile/Media/DCIM/100APPLE/IMG_0001.JPG"
     assert photo.origin.modified == datetime.fromtimestamp(MTIME, UTC)
+    link = items["ffs.tar!/Dump/private/var/mobile/Media/latest.jpg"]
+    assert link.error is not None and "symbolic link" in link.error  # not followed...
+    assert link.origin is not None and link.origin.path == "/private/var/mobile/Media/latest.jpg"
     assert items["ffs.tar!/notes.txt"].origin is None  # outside the device's /
     assert items["ffs.tar!/notes.txt"].error is None
     assert sha(evidence) == before
@@ -286,7 +294,7 @@ def test_a_report_with_entity_expansion_is_refused_not_expanded(tmp_path: Path) 
 
 def test_an_xml_report_of_another_tool_is_an_ordinary_member(tmp_path: Path) -> None:
     evidence = write_zip(
-        tmp_path / "site.zip", [("report.xml", b"<html><body/></html>"), ("a.jpg", picture(3))]
+        tmp_path / "site.zip", [("Report.xml", b"<html><body/></html>"), ("a.jpg", picture(3))]
     )
     items = listed(evidence)
     assert "site.zip!/" not in items and all(i.origin is None for i in items.values())

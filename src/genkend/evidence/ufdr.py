@@ -75,7 +75,7 @@ def zip_placement(
     ``read_errors`` are what reading a damaged member can raise.
     """
     infos = archive.infolist()
-    report = next((info for info in infos if normalised(info.filename) == REPORT), None)
+    report = next((info for info in infos if normalised(info.filename).lower() == REPORT), None)
     if report is not None:
         stored = any(normalised(info.filename).startswith(FILES) for info in infos)
         found = _report(archive, report, compressed, budget, limits, read_errors, stored)
