@@ -7,6 +7,7 @@ under its device path with its family, and the UFDR's deleted picture as deleted
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,12 @@ def test_ingest_places_an_android_extraction_under_its_device_paths(
     assert photo["fs_modified"] and photo["fs_modified"].endswith("Z")
     assert photo["deleted"] is False
     assert summary["source"]["by_kind"]["image"] == 2
+    out = tmp_path / "c.json"
+    basis = ["--purpose", "exchange", "--legal-basis", "warrant 1/2026"]
+    assert cli("export", "vics", "--case", "C", "-o", str(out), *basis).code == 0
+    exported = json.loads(out.read_text())
+    paths = {f["FilePath"] for m in exported["value"][0]["Media"] for f in m["MediaFiles"]}
+    assert f"/{camera}" in paths  # VICS cites the phone's path
     assert sha(evidence) == before
 
 
