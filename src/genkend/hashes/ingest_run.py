@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from genkend.clock import utc_now_text
-from genkend.errors import MediaError, UsageError
+from genkend.errors import EvidenceError, MediaError, UsageError
 from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
 from genkend.faces.pipeline import face_options
 from genkend.faces.video import video_options
@@ -119,7 +119,11 @@ def _ingest_source(
         max_ratio=s.archive_max_ratio,
         max_total_bytes=s.archive_max_total_bytes,
     )
-    source = open_source(root, source_id, limits, ws.spool_dir)
+    try:
+        source = open_source(root, source_id, limits, ws.spool_dir)
+    except EvidenceError as exc:
+        _refuse(ws, actor, case_id, source_id, root, str(exc))
+        raise
     source_pk = _register(ws, actor, case_id, source)
     summary = Summary(case_id, source_id, str(source.root))
     try:
@@ -308,6 +312,15 @@ def _register(ws: Workspace, actor: Actor, case_id: str, source: EvidenceSource)
         detail = {"root": str(source.root), "resumed": False}
         audit.record(conn, actor, "ingest.start", subject, detail)
         return source_pk
+
+
+def _refuse(
+    ws: Workspace, actor: Actor, case_id: str, source_id: str, root: Path, error: str
+) -> None:
+    """Audit that the evidence could not be used (a broken segment set...): nothing read."""
+    with ws.store.begin() as conn:
+        detail = {"root": str(root.absolute()), "error": error}
+        audit.record(conn, actor, "ingest.refuse", f"source:{case_id}/{source_id}", detail)
 
 
 def _stop(
