@@ -27,9 +27,11 @@ from typing import Any
 from genkend.clock import utc_now_text
 from genkend.errors import EvidenceError, MediaError, UsageError
 from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
+from genkend.evidence.disk import DiskSource
 from genkend.faces.pipeline import face_options
 from genkend.faces.video import video_options
 from genkend.governance import audit, cases
+from genkend.hashes import verification
 from genkend.hashes.analysis import (
     Analysis,
     Options,
@@ -62,6 +64,8 @@ class Summary:
     skipped_done: int = 0
     seconds: float = 0.0
     counts: BatchCounts = field(default_factory=BatchCounts)
+    # a disk image's verifications before and after the run (``hashes.verification``)
+    verifications: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -126,8 +130,13 @@ def _ingest_source(
         raise
     source_pk = _register(ws, actor, case_id, source)
     summary = Summary(case_id, source_id, str(source.root))
+    disk = isinstance(source, DiskSource)
     try:
+        if disk:
+            _verify(ws, actor, source, source_pk, summary, "before-ingest")
         _record(ws, actor, source, source_pk, summary, workers, options, progress)
+        if disk:
+            _verify(ws, actor, source, source_pk, summary, "after-ingest")
     except KeyboardInterrupt:
         _stop(ws, actor, source_pk, summary, "interrupted", "stopped by the operator")
         raise
@@ -312,6 +321,22 @@ def _register(ws: Workspace, actor: Actor, case_id: str, source: EvidenceSource)
         detail = {"root": str(source.root), "resumed": False}
         audit.record(conn, actor, "ingest.start", subject, detail)
         return source_pk
+
+
+def _verify(
+    ws: Workspace,
+    actor: Actor,
+    source: EvidenceSource,
+    source_pk: int,
+    summary: Summary,
+    stage: str,
+) -> None:
+    """The image's hash recomputed and recorded; a mismatch is in the summary, the run
+    goes on (nothing is lost by reading it) and the shell makes it loud."""
+    found = verification.verify(
+        ws, actor, summary.case_id, source_pk, source.id, source.root, stage
+    )
+    summary.verifications.append(found.as_dict())
 
 
 def _refuse(
