@@ -29,6 +29,11 @@ from genkend.store import verifications as stored
 from genkend.workspace import Workspace
 
 STAGES = ("before-ingest", "after-ingest", "check")
+# What a verification that could not read its evidence says of the digests: nothing.
+UNMEASURED: dict[str, Any] = {
+    "container": None, "scope": None, "bytes": None, "sha256": None, "sha1": None,
+    "md5": None, "stored": {}, "segments": [],
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ class Verification:
             "verified_by": self.verified_by,
             "match": self.match,
             "checks": [c.as_dict() for c in self.checks],
-            **(m.as_dict() if m else {"container": None, "scope": None, "bytes": None}),
+            **(m.as_dict() if m else UNMEASURED),
             "error": self.error,
         }
 
