@@ -136,9 +136,14 @@ def _manifest(root: Path, read: list[int]) -> Iterator[bytes]:
         for name in sorted(files + [d for d in subfolders if (base / d).is_symlink()]):
             path = base / name
             relative = os.fsencode(path.relative_to(root))
-            if path.is_symlink():
-                yield b"link " + os.fsencode(os.readlink(path)) + b" " + relative + b"\n"
-            elif not stat.S_ISREG(path.lstat().st_mode):
+            try:
+                mode = path.lstat().st_mode
+                target = os.readlink(path) if stat.S_ISLNK(mode) else None
+            except OSError as exc:
+                raise EvidenceError(f"{path} cannot be read: {exc.strerror or exc}") from exc
+            if target is not None:
+                yield b"link " + os.fsencode(target) + b" " + relative + b"\n"
+            elif not stat.S_ISREG(mode):
                 yield b"other " + relative + b"\n"  # a FIFO or device: never opened
             else:
                 file = _Digests()

@@ -109,6 +109,8 @@ def verify(
         measurement = measure(root)
     except EvidenceError as exc:
         error = str(exc)
+    except OSError as exc:  # a device error under the image reader: recorded, not raised
+        error = f"evidence {root} could not be read to the end: {exc.strerror or exc}"
     with ws.store.begin() as conn:
         baseline = stored.baseline(conn, source_pk)
         checks = _checks(measurement, baseline)
