@@ -223,3 +223,17 @@ def test_an_item_read_after_the_listing_closes_its_segments(
     held = [os.readlink(fd) for fd in Path("/proc/self/fd").iterdir() if fd.is_symlink()]
     assert [name for name in held if name.startswith(folder)] == []
     gc.collect()
+
+
+def test_worker_processes_give_the_same_result(
+    cli: Any, case: str, seizure: Seizure, containers: dict[str, Path]
+) -> None:
+    evidence = containers["ewf"]
+    before = evidence_state(evidence)
+    result = cli("ingest", str(evidence), "--case", case, "--workers", "2", "--no-faces", "--json")
+    assert result.code == 0, result.err
+    found = by_location(cli("media", "list", "--case", case, "--json").json())
+    assert found["DCIM/a.png"]["sha256"] == sha(seizure.picture)
+    assert found["z.zip!/in/pic.png"]["sha256"] == sha(seizure.zipped)
+    assert len(found) == 5 and all(m["error"] is None for m in found.values())
+    assert evidence_state(evidence) == before
