@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import sqlite3
@@ -84,6 +85,10 @@ def test_killed_run_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     locations = _recorded(home / "genkend.sqlite")
     assert sorted(locations) == sorted(f"{i:04d}.jpg" for i in range(FILES))
+    # this run recorded the rest; its source summary counts the whole source
+    (summary,) = json.loads(done.stdout)
+    assert summary["locations"] == FILES - len(at_kill)
+    assert summary["source"]["items"] == FILES == summary["source"]["by_kind"]["image"]
     verified = subprocess.run(
         _genkend(home, "audit", "verify"), capture_output=True, check=False, env=env
     )

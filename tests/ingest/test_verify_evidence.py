@@ -80,6 +80,11 @@ def test_an_e01_ingest_is_verified_before_and_after_against_its_stored_hashes(
         assert found["sha1"] == found["stored"]["sha1"] == hashlib.sha1(media).hexdigest()
         assert found["segments"] == ["disk.E01", "disk.E02", "disk.E03"]
     first, after = summary["verifications"]
+    # the summary's source hash is the after-ingest one: the image is not read a third time
+    assert (summary["source"]["sha256"], summary["source"]["hash_scope"]) == (
+        after["sha256"],
+        "image",
+    )
     assert [c["algorithm"] for c in first["checks"]] == ["md5", "sha1"]
     assert [c["algorithm"] for c in after["checks"]] == ["md5", "sha1", "sha256"]
     assert after["checks"][2]["against"].startswith(f"baseline: verification {first['id']} ")

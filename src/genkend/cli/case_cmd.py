@@ -61,6 +61,9 @@ def register(app: typer.Typer) -> None:
                 ["source", "status", "what to do", "error", "root"],
                 [[x.source_id, x.status, x.advice or "", x.error or "", x.root] for x in sources],
             )
+            for x in sources:
+                if x.sha256:
+                    console.print(f"{shown(x.source_id)}: sha256 ({x.hash_scope}) {x.sha256}")
 
 
 def register_members(case: typer.Typer) -> None:

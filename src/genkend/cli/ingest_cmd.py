@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -16,7 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from genkend.cli.context import console, ctx_of, err_console, print_json, print_table
+from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
 from genkend.cli.evidence_cmd import verdict
 from genkend.hashes.ingest_run import Summary
 from genkend.services import ingest
@@ -96,8 +96,31 @@ def _show(summaries: list[Summary], case: str) -> None:
                 f"{found['stage']}: {found['container']} image, "
                 f"{found['bytes']} bytes, sha256 {found['sha256']}"
             )
+        if data["source"] is not None:
+            _print_source(summary.source_id, data["source"])
     console.print("details: genkend media list --case " + case)
 
 
 def _count(value: object) -> object:
     return len(value) if isinstance(value, list) else value
+
+
+def _print_source(source_id: str, found: dict[str, Any]) -> None:
+    """The whole source as recorded (every run of it): kinds, deleted, errors, hash."""
+    rows: list[list[object]] = [["items recorded", found["items"]]]
+    rows += [[f"  {kind}", count] for kind, count in found["by_kind"].items()]
+    rows += [["deleted (in its file system)", found["deleted"]]]
+    rows += [["with an error", found["errors"]]]
+    rows += [[f"  {kind}", count] for kind, count in found["errors_by_kind"].items()]
+    rows += [["bytes read", found["bytes_read"]]]
+    print_table(f"source {source_id} as recorded (all runs)", ["", "count"], rows)
+    covers = SOURCE_HASH_COVERS.get(found["hash_scope"], "")
+    console.print(f"sha256 ({covers}): {shown(found['sha256'] or found['hash_error'])}")
+
+
+SOURCE_HASH_COVERS = {
+    "image": "the disk image's media data",
+    "file": "the evidence file",
+    "manifest": "manifest of what was recorded",
+    None: "not computed",
+}

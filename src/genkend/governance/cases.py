@@ -8,6 +8,7 @@ the recorded run (host, pid, process start) is alive, ``interrupted`` when it is
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from dataclasses import asdict, dataclass
@@ -91,7 +92,10 @@ class SourceStatus:
 
     ``status``: ``complete``, ``running`` (its run is alive, or on another host where it
     cannot be checked), ``interrupted`` (its run is gone) or ``failed`` (its run raised
-    ``error``).
+    ``error``). ``sha256`` is the evidence's hash at the end of its last complete run and
+    ``hash_scope`` what it covers (``image``, ``file`` or ``manifest``, see
+    ``evidence.root_hash``); ``summary`` that run's per-source summary
+    (``hashes.source_summary``), None before a run completed.
     """
 
     source_id: str
@@ -102,6 +106,9 @@ class SourceStatus:
     advice: str | None
     created_at: str
     finished_at: str | None
+    sha256: str | None = None
+    hash_scope: str | None = None
+    summary: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -155,4 +162,7 @@ def _status(row: Any) -> SourceStatus:
         advice,
         row.created_at,
         row.finished_at,
+        row.root_sha256,
+        row.root_hash_scope,
+        json.loads(row.summary) if row.summary else None,
     )

@@ -14,6 +14,7 @@ workspace's spool folder, nowhere else.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -42,6 +43,7 @@ from genkend.hashes.analysis import (
 )
 from genkend.hashes.recorder import BatchCounts, Recorder
 from genkend.hashes.signals import PDQ
+from genkend.hashes.source_summary import SourceSummary, measure
 from genkend.hashes.triage import Triage
 from genkend.hashes.workers import executor as workers_pool
 from genkend.media.named_files import IMAGE_READ_LIMIT
@@ -57,6 +59,9 @@ Progress = Callable[[int, int | None], None]
 
 @dataclass
 class Summary:
+    """One run over one source: what THIS run listed and recorded (the counts), and, once
+    it completed, ``source``: the whole source as recorded, earlier runs included."""
+
     case_id: str
     source_id: str
     root: str
@@ -64,6 +69,7 @@ class Summary:
     skipped_done: int = 0
     seconds: float = 0.0
     counts: BatchCounts = field(default_factory=BatchCounts)
+    source: SourceSummary | None = None
     # a disk image's verifications before and after the run (``hashes.verification``)
     verifications: list[dict[str, Any]] = field(default_factory=list)
 
@@ -143,6 +149,9 @@ def _ingest_source(
     except Exception as exc:
         _stop(ws, actor, source_pk, summary, "failed", str(exc) or type(exc).__name__)
         raise
+    summary.source = measure(
+        ws.store, source_pk, source.root, verification.after_ingest(summary.verifications)
+    )
     summary.seconds = round(time.monotonic() - started, 3)
     _finish(ws, actor, source_pk, summary)
     return summary
@@ -366,9 +375,19 @@ def _stop(
 
 
 def _finish(ws: Workspace, actor: Actor, source_pk: int, summary: Summary) -> None:
+    """The source complete, with its summary and hash stored beside it; audited."""
+    measured = summary.source
+    assert measured is not None
     with ws.store.begin() as conn:
         evidence_store.update_run(
-            conn, source_pk, status="complete", finished_at=utc_now_text(), error=None
+            conn,
+            source_pk,
+            status="complete",
+            finished_at=utc_now_text(),
+            error=None,
+            root_sha256=measured.sha256,
+            root_hash_scope=measured.hash_scope,
+            summary=json.dumps(measured.as_dict()),
         )
         audit.record(
             conn,

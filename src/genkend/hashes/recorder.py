@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from genkend.clock import to_text, utc_now_text
@@ -20,7 +21,7 @@ from genkend.faces.pipeline import FoundFace
 from genkend.hashes.analysis import Analysis
 from genkend.hashes.signals import PDQ
 from genkend.hashes.triage import Hit, Triage, classify
-from genkend.records import MediaItem, PerceptualHash
+from genkend.records import FileSystemEntry, MediaItem, PerceptualHash
 from genkend.store import faces as face_store
 from genkend.store import hashsets as known_store
 from genkend.store import media as media_store
@@ -131,7 +132,8 @@ class Recorder:
         error: str | None,
         more_notes: tuple[str, ...],
     ) -> None:
-        notes = item.notes + more_notes
+        origin, origin_notes = _origin_columns(item.origin)
+        notes = item.notes + more_notes + origin_notes
         media_store.add_location(
             conn,
             source_pk=self.source_pk,
@@ -143,6 +145,7 @@ class Recorder:
             error=error,
             notes=json.dumps(list(notes)) if notes else None,
             created_at=utc_now_text(),
+            **origin,
         )
 
     def _add_media(
@@ -274,6 +277,30 @@ class Recorder:
                 for f in analysis.faces
             ],
         )
+
+
+def _origin_columns(origin: FileSystemEntry | None) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A location's file-system facts as the store keeps them (none for a plain file),
+    and a note for each time that came without a time zone: left out, never guessed."""
+    if origin is None:
+        return {}, ()
+    columns: dict[str, Any] = {
+        "file_system": origin.file_system,
+        "fs_path": origin.path,
+        "partition": origin.partition,
+        "partition_offset": origin.partition_offset,
+        "address": origin.address,
+        "deleted": origin.deleted,
+        "reallocated": origin.reallocated,
+    }
+    notes: list[str] = []
+    for name in ("modified", "accessed", "changed", "created"):
+        moment: datetime | None = getattr(origin, name)
+        if moment is not None and moment.tzinfo is None:
+            notes.append(f"file-system {name} time has no time zone; left out")
+            moment = None
+        columns[f"fs_{name}"] = to_text(moment) if moment else None
+    return columns, tuple(notes)
 
 
 def _hit_row(media_id: int, hit: Hit) -> dict[str, Any]:

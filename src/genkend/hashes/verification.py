@@ -23,6 +23,7 @@ from typing import Any
 from genkend.clock import utc_now_text
 from genkend.errors import EvidenceError
 from genkend.evidence.integrity import Measurement, measure
+from genkend.evidence.root_hash import RootHash
 from genkend.governance import audit
 from genkend.records import Actor
 from genkend.store import verifications as stored
@@ -158,3 +159,10 @@ def _row(m: Measurement | None, error: str | None) -> dict[str, Any]:
         "stored_sha1": m.stored.get("sha1") if m else None,
         "error": error,
     }
+
+
+def after_ingest(verifications: list[dict[str, Any]]) -> RootHash | None:
+    """The image's media-data hash an after-ingest verification computed, if one did: the
+    source hash of the ingest's summary, so that the image is not read a third time."""
+    after = [v for v in verifications if v["stage"] == "after-ingest" and v["sha256"]]
+    return RootHash(after[0]["sha256"], "image") if after else None

@@ -102,6 +102,11 @@ evidence_sources = Table(
     Column("run_process_started", Float),
     # Why the last run failed (status ``failed``) or stopped (``interrupted``).
     Column("error", Text),
+    # What ``root_sha256`` covers: ``file`` (the evidence file's bytes) or ``manifest``
+    # (a folder: the digest of its sorted location and content-hash pairs).
+    Column("root_hash_scope", String(20)),
+    # The last complete ingest's per-source summary (JSON, the whole source).
+    Column("summary", Text),
     UniqueConstraint("case_id", "source_id", name="uq_evidence_sources_case_source"),
 )
 
@@ -181,6 +186,19 @@ media_locations = Table(
     Column("error", Text),
     Column("notes", Text),
     Column("created_at", String(32), nullable=False),
+    # Where a file read out of a file-system image lies in it (records.FileSystemEntry);
+    # all NULL for a file of a folder or an archive. Times are the file system's (MACB).
+    Column("file_system", String(20)),
+    Column("fs_path", Text),
+    Column("partition", String(50)),
+    Column("partition_offset", BigInteger),
+    Column("address", BigInteger),
+    Column("deleted", Boolean),
+    Column("reallocated", Boolean),
+    Column("fs_modified", String(32)),
+    Column("fs_accessed", String(32)),
+    Column("fs_changed", String(32)),
+    Column("fs_created", String(32)),
     UniqueConstraint("source_pk", "location", name="uq_media_locations_source_location"),
 )
 # Partial: the locations that could not be read, per source (an ingest run's errors).

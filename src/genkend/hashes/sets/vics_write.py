@@ -12,7 +12,16 @@ the same ``#Cases`` document; Project VIC publishes the model only under agreeme
                            "MimeType", "Series", "VictimIdentified", "IsDistributed",
                            "AlternativeHashes": [{"HashName": "PDQ", "HashValue", "MD5"}],
                            "MediaFiles": [{"MD5", "FileName", "FilePath", "Created",
-                                           "Written", "Accessed", "SourceID"}]}]}]}
+                                           "Written", "Accessed", "SourceID",
+                                           "@genkend.FileSystem": {...}}]}]}]}
+
+A file read out of a disk or phone image is cited as the examiner cites it: ``FilePath``
+is its full path in that file system (an archive member's after its archive's, joined
+with ``!/``), ``Created``/``Written``/``Accessed`` its file-system times (MACB: B, M, A),
+and the facts VICS has no field for (file system, partition and its offset, metadata
+address, deleted, reallocated, the change time C, genkend's location) go in the
+``@genkend.FileSystem`` instance annotation; other files keep their location as
+``FilePath`` and their mtime as ``Written``.
 
 Flags are written as the strings "true"/"false" and times as UTC ISO 8601 with a
 ``Z``, as VICS exporters do; a field whose value is unknown is left out rather than
@@ -53,8 +62,39 @@ def _genkend_version() -> str:
 
 
 @dataclass(frozen=True)
+class FileSystemFacts:
+    """Where a file read out of a file-system image lies in it, beyond path and times.
+
+    VICS 2.0 as genkend knows it (see the module docstring) has no fields for these, so
+    they are written as one OData instance annotation on the ``MediaFiles`` entry,
+    ``FILE_SYSTEM_ANNOTATION``, which readers that do not know it ignore by the OData
+    rules. ``location`` is the item's location in the source as genkend names it;
+    ``container`` (an archive member's) that of the file in the file system holding it,
+    whose facts these are.
+    """
+
+    file_system: str
+    partition: str | None = None
+    partition_offset: int | None = None
+    address: int | None = None
+    deleted: bool = False
+    reallocated: bool = False
+    changed: datetime | None = None
+    location: str | None = None
+    container: str | None = None
+
+
+# The instance annotation (OData JSON: "@namespace.term") carrying ``FileSystemFacts``.
+FILE_SYSTEM_ANNOTATION = "@genkend.FileSystem"
+
+
+@dataclass(frozen=True)
 class VicsFile:
-    """One location of a media item in the evidence (a ``MediaFiles`` entry)."""
+    """One location of a media item in the evidence (a ``MediaFiles`` entry).
+
+    For a file read out of a file-system image, ``file_path`` is its full path in that
+    file system, the times are its MACB times and ``file_system`` the rest of its facts.
+    """
 
     file_name: str
     file_path: str
@@ -62,9 +102,11 @@ class VicsFile:
     written: datetime | None = None
     accessed: datetime | None = None
     source_id: str | None = None
+    file_system: FileSystemFacts | None = None
 
     def __post_init__(self) -> None:
-        for moment in (self.created, self.written, self.accessed):
+        changed = self.file_system.changed if self.file_system else None
+        for moment in (self.created, self.written, self.accessed, changed):
             if moment is not None and moment.tzinfo is None:
                 raise ValueError(f"{self.file_path}: file times must be timezone-aware")
 
@@ -159,6 +201,24 @@ def _file_record(md5: str, location: VicsFile) -> dict[str, Any]:
         "Written": _time(location.written),
         "Accessed": _time(location.accessed),
         "SourceID": location.source_id,
+        FILE_SYSTEM_ANNOTATION: _file_system(location.file_system),
+    }
+    return {key: value for key, value in record.items() if value is not None}
+
+
+def _file_system(facts: FileSystemFacts | None) -> dict[str, Any] | None:
+    if facts is None:
+        return None
+    record = {
+        "FileSystem": facts.file_system,
+        "Partition": facts.partition,
+        "PartitionOffset": facts.partition_offset,
+        "Address": facts.address,
+        "Deleted": _flag(facts.deleted),
+        "Reallocated": _flag(facts.reallocated),
+        "Changed": _time(facts.changed),
+        "Location": facts.location,
+        "Container": facts.container,
     }
     return {key: value for key, value in record.items() if value is not None}
 

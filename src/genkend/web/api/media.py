@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from genkend.services import faces, media
-from genkend.web.api.models import MAX_ID, GridFilter, MediaPageOut
+from genkend.web.api.models import MAX_ID, GridFilter, MediaOut, MediaPageOut
 from genkend.web.auth import Caller
 
 router = APIRouter(tags=["media"])
@@ -35,7 +35,7 @@ def grid(
     return media.grid(session, case_id, filter_, after, limit).as_dict()
 
 
-@router.get("/cases/{case_id:case}/media/{media_id:int}")
+@router.get("/cases/{case_id:case}/media/{media_id:int}", response_model=MediaOut)
 def show_media(session: Caller, case_id: str, media_id: MediaId) -> dict[str, Any]:
     """Everything known about one file content of the case: hashes, every location in
     the evidence, EXIF, hash-set hits and look-alikes."""

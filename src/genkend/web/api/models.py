@@ -141,6 +141,9 @@ class CaseOut(Shape):
 
 
 class SourceOut(Shape):
+    """An evidence source; ``sha256`` (covering ``hash_scope``: ``image``, ``file`` or
+    ``manifest``) and ``summary`` from its last complete run."""
+
     source_id: str
     root: str
     kind: str
@@ -149,6 +152,9 @@ class SourceOut(Shape):
     advice: str | None
     created_at: str
     finished_at: str | None
+    sha256: str | None = None
+    hash_scope: str | None = None
+    summary: dict[str, Any] | None = None
 
 
 class CaseViewOut(CaseOut):
@@ -174,6 +180,47 @@ class GridItemOut(Shape):
     faces: int
     file_name: str | None
     error: str | None
+
+
+class LocationOut(Shape):
+    """Where a content was found. For a file read out of a disk or phone image, where it
+    lies in that file system (``fs_*`` times are its MACB times, UTC); an archive member
+    in such a file has its archive's facts, ``fs_container`` naming the archive."""
+
+    source_id: str
+    location: str
+    size: int | None
+    mtime: str | None
+    error: str | None
+    notes: list[str]
+    file_system: str | None
+    fs_path: str | None
+    partition: str | None
+    partition_offset: int | None
+    address: int | None
+    deleted: bool
+    reallocated: bool
+    fs_modified: str | None
+    fs_accessed: str | None
+    fs_changed: str | None
+    fs_created: str | None
+    fs_container: str | None
+
+
+class MediaOut(Shape):
+    """One file content of a case: its hashes, every location, hits and look-alikes."""
+
+    id: int
+    sha256: str
+    md5: str
+    size: int
+    mime: str
+    kind: str
+    status: MediaStatus
+    error: str | None
+    locations: list[LocationOut]
+    hash_hits: list[dict[str, Any]]
+    near_duplicates: list[dict[str, Any]]
 
 
 class MediaPageOut(Shape):

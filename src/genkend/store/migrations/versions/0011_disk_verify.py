@@ -1,14 +1,14 @@
 """Evidence verifications: each recomputation of an evidence source's own hash.
 
-Revision ID: 0010_disk_verify
-Revises: 0009_video_faces
+Revision ID: 0011_disk_verify
+Revises: 0010_forensic_record
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_disk_verify"
-down_revision = "0009_video_faces"
+revision = "0011_disk_verify"
+down_revision = "0010_forensic_record"
 branch_labels = None
 depends_on = None
 
