@@ -96,11 +96,18 @@ def test_a_split_raw_set_reads_as_the_whole_image(images: dict[str, Path]) -> No
 
 
 def test_recognition_is_by_content_not_by_name(images: dict[str, Path], tmp_path: Path) -> None:
+    whole = ewf_image(images["raw"], tmp_path / "one" / "disk", segment_size=64 << 20)
+    assert [p.name for p in whole.parent.iterdir()] == ["disk.E01"]
     renamed = tmp_path / "x.bin"
-    shutil.copyfile(images["ewf"].with_suffix(".E01"), renamed)
+    shutil.copyfile(whole, renamed)
     container = recognise(renamed)
     assert container is not None and container.kind == "ewf"
     assert container.segments == (renamed,)
+    # the first segment of a longer set, renamed, is an incomplete set and says so
+    first = tmp_path / "y.bin"
+    shutil.copyfile(images["ewf"].with_suffix(".E01"), first)
+    with pytest.raises(EvidenceError, match=r"the segment after y\.bin is missing"):
+        recognise(first)
     jpeg = tmp_path / "disk.E01"
     Image.new("RGB", (32, 32), (1, 2, 3)).save(jpeg, "JPEG")
     assert recognise(jpeg) is None

@@ -8,4 +8,5 @@ EXAMPLES: dict[str, Any] = {
     "media_id": lambda w: w.ids["media"],
     "file": lambda w: w.files / "known.txt",
     "roots": lambda w: [w.files / "evidence"],
+    "source": lambda w: "evidence",
 }

@@ -17,6 +17,8 @@ from rich.progress import (
 )
 
 from genkend.cli.context import console, ctx_of, err_console, print_json, print_table, shown
+from genkend.cli.evidence_cmd import verdict
+from genkend.hashes.ingest_run import Summary
 from genkend.services import ingest
 
 
@@ -58,33 +60,45 @@ def register(app: typer.Typer) -> None:
             summaries = ingest.run(session, case, sources, source_id, workers, show, not no_faces)
         if as_json:
             print_json([s.as_dict() for s in summaries])
-            return
-        labels = {
-            "listed": "files listed",
-            "skipped_done": "already recorded (skipped)",
-            "locations": "locations recorded",
-            "new_media": "new distinct contents",
-            "existing_media": "contents seen before",
-            "known": "known (categorised)",
-            "non_pertinent": "known, non-pertinent",
-            "near_known": "look-alikes of known",
-            "similar_pairs": "near-duplicate pairs in case",
-            "faces": "faces found",
-            "errors": "recorded with an error",
-            "unrecorded": "not recorded (see the audit trail)",
-            "seconds": "seconds",
-            "items_per_s": "files per second",
-        }
-        for summary in summaries:
-            data = summary.as_dict()
-            print_table(
-                f"ingest of {summary.source_id} into case {case}",
-                ["", "count"],
-                [[label, _count(data[key])] for key, label in labels.items()],
+        else:
+            _show(summaries, case)
+        verified = [verdict(v, quiet=as_json) for s in summaries for v in s.verifications]
+        if not all(verified):
+            raise typer.Exit(1)
+
+
+def _show(summaries: list[Summary], case: str) -> None:
+    labels = {
+        "listed": "files listed",
+        "skipped_done": "already recorded (skipped)",
+        "locations": "locations recorded",
+        "new_media": "new distinct contents",
+        "existing_media": "contents seen before",
+        "known": "known (categorised)",
+        "non_pertinent": "known, non-pertinent",
+        "near_known": "look-alikes of known",
+        "similar_pairs": "near-duplicate pairs in case",
+        "faces": "faces found",
+        "errors": "recorded with an error",
+        "unrecorded": "not recorded (see the audit trail)",
+        "seconds": "seconds",
+        "items_per_s": "files per second",
+    }
+    for summary in summaries:
+        data = summary.as_dict()
+        print_table(
+            f"ingest of {summary.source_id} into case {case}",
+            ["", "count"],
+            [[label, _count(data[key])] for key, label in labels.items()],
+        )
+        for found in summary.verifications:
+            console.print(
+                f"{found['stage']}: {found['container']} image, "
+                f"{found['bytes']} bytes, sha256 {found['sha256']}"
             )
-            if data["source"] is not None:
-                _print_source(summary.source_id, data["source"])
-        console.print("details: genkend media list --case " + case)
+        if data["source"] is not None:
+            _print_source(summary.source_id, data["source"])
+    console.print("details: genkend media list --case " + case)
 
 
 def _count(value: object) -> object:

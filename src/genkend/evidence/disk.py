@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 import pytsk3
 
-from genkend.errors import MediaError
+from genkend.errors import EvidenceError, MediaError
 from genkend.evidence import location as loc
 from genkend.evidence.archive import Found, Walk, archive_notes, describe, members
 from genkend.evidence.formats import detect
@@ -124,10 +124,16 @@ class DiskSource:
         if entry is None or entry.address is None or len(loc.split(item.location)) > 1:
             raise MediaError(f"{item.location}: not a file of this image's file systems")
         try:
-            fs = pytsk3.FS_Info(self._open_image(), offset=entry.partition_offset or 0)
+            img = self._open_image()
+        except (OSError, EvidenceError) as exc:
+            raise MediaError(f"{item.location}: could not be read: {describe(exc)}") from exc
+        try:
+            fs = pytsk3.FS_Info(img, offset=entry.partition_offset or 0)
             spool = self._spool(fs.open_meta(inode=entry.address), item.size or 0)
         except OSError as exc:
             raise MediaError(f"{item.location}: could not be read: {describe(exc)}") from exc
+        finally:
+            img.close()  # the segment files' handles, at once, not when collected
         try:
             return spool.reader()
         finally:
@@ -145,15 +151,17 @@ class DiskSource:
     def _walk_image(self) -> Iterator[Found]:
         try:
             img = self._open_image()
-        except OSError as exc:
+        except (OSError, EvidenceError) as exc:
             yield self._error("", f"disk image could not be opened: {describe(exc)}")
             return
-        volumes = list(self._volumes(img))
-        for volume in volumes:
-            if isinstance(volume, Found):
-                yield volume
-            else:
-                yield from self._walk_volume(img, volume)
+        try:
+            for volume in list(self._volumes(img)):
+                if isinstance(volume, Found):
+                    yield volume
+                else:
+                    yield from self._walk_volume(img, volume)
+        finally:
+            img.close()
 
     def _volumes(self, img: pytsk3.Img_Info) -> Iterator[Volume | Found]:
         try:

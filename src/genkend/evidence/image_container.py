@@ -27,6 +27,7 @@ import pyewf
 import pytsk3
 
 from genkend.errors import EvidenceError
+from genkend.evidence.ewf_sections import check_segments
 
 __all__ = ["Container", "media_chunks", "open_image", "recognise"]
 
@@ -183,6 +184,7 @@ def _ewf_segments(path: Path) -> tuple[Path, ...]:
         names = [str(path)]  # a renamed single segment (``x.bin``): no siblings to find
     segments = tuple(Path(name) for name in names)
     _check_no_gap(segments)
+    check_segments(segments)
     return segments
 
 

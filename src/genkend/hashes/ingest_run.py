@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from genkend.clock import utc_now_text
-from genkend.errors import MediaError, UsageError
+from genkend.errors import EvidenceError, MediaError, UsageError
 from genkend.evidence import ArchiveLimits, EvidenceSource, open_source
+from genkend.evidence.disk import DiskSource
 from genkend.faces.pipeline import face_options
 from genkend.faces.video import video_options
 from genkend.governance import audit, cases
+from genkend.hashes import verification
 from genkend.hashes.analysis import (
     Analysis,
     Options,
@@ -68,6 +70,8 @@ class Summary:
     seconds: float = 0.0
     counts: BatchCounts = field(default_factory=BatchCounts)
     source: SourceSummary | None = None
+    # a disk image's verifications before and after the run (``hashes.verification``)
+    verifications: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -125,18 +129,29 @@ def _ingest_source(
         max_ratio=s.archive_max_ratio,
         max_total_bytes=s.archive_max_total_bytes,
     )
-    source = open_source(root, source_id, limits, ws.spool_dir)
+    try:
+        source = open_source(root, source_id, limits, ws.spool_dir)
+    except EvidenceError as exc:
+        _refuse(ws, actor, case_id, source_id, root, str(exc))
+        raise
     source_pk = _register(ws, actor, case_id, source)
     summary = Summary(case_id, source_id, str(source.root))
+    disk = isinstance(source, DiskSource)
     try:
+        if disk:
+            _verify(ws, actor, source, source_pk, summary, "before-ingest")
         _record(ws, actor, source, source_pk, summary, workers, options, progress)
+        if disk:
+            _verify(ws, actor, source, source_pk, summary, "after-ingest")
     except KeyboardInterrupt:
         _stop(ws, actor, source_pk, summary, "interrupted", "stopped by the operator")
         raise
     except Exception as exc:
         _stop(ws, actor, source_pk, summary, "failed", str(exc) or type(exc).__name__)
         raise
-    summary.source = measure(ws.store, source_pk, source.root)
+    summary.source = measure(
+        ws.store, source_pk, source.root, verification.after_ingest(summary.verifications)
+    )
     summary.seconds = round(time.monotonic() - started, 3)
     _finish(ws, actor, source_pk, summary)
     return summary
@@ -315,6 +330,31 @@ def _register(ws: Workspace, actor: Actor, case_id: str, source: EvidenceSource)
         detail = {"root": str(source.root), "resumed": False}
         audit.record(conn, actor, "ingest.start", subject, detail)
         return source_pk
+
+
+def _verify(
+    ws: Workspace,
+    actor: Actor,
+    source: EvidenceSource,
+    source_pk: int,
+    summary: Summary,
+    stage: str,
+) -> None:
+    """The image's hash recomputed and recorded; a mismatch is in the summary, the run
+    goes on (nothing is lost by reading it) and the shell makes it loud."""
+    found = verification.verify(
+        ws, actor, summary.case_id, source_pk, source.id, source.root, stage
+    )
+    summary.verifications.append(found.as_dict())
+
+
+def _refuse(
+    ws: Workspace, actor: Actor, case_id: str, source_id: str, root: Path, error: str
+) -> None:
+    """Audit that the evidence could not be used (a broken segment set...): nothing read."""
+    with ws.store.begin() as conn:
+        detail = {"root": str(root.absolute()), "error": error}
+        audit.record(conn, actor, "ingest.refuse", f"source:{case_id}/{source_id}", detail)
 
 
 def _stop(

@@ -48,11 +48,16 @@ class SourceSummary:
         return asdict(self)
 
 
-def measure(store: Store, source_pk: int, root: Path) -> SourceSummary:
-    """The summary of the source recorded under ``source_pk``, whose evidence is ``root``."""
-    hashed: root_hash.RootHash | None = None
+def measure(
+    store: Store, source_pk: int, root: Path, known: root_hash.RootHash | None = None
+) -> SourceSummary:
+    """The summary of the source recorded under ``source_pk``, whose evidence is ``root``.
+
+    ``known``: the evidence's hash when the caller has just computed it (the after-ingest
+    verification of a disk image), so that the image is not read once more for it."""
+    hashed: root_hash.RootHash | None = known
     problem: str | None = None
-    if not root.is_dir():
+    if not root.is_dir() and known is None:
         try:
             hashed = root_hash.of_file(root)
         except EvidenceError as exc:

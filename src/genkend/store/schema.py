@@ -110,6 +110,33 @@ evidence_sources = Table(
     UniqueConstraint("case_id", "source_id", name="uq_evidence_sources_case_source"),
 )
 
+# Each time an evidence source's own hash was recomputed (``genkend verify-evidence``, and
+# an ingest of a disk image before and after it runs): what was hashed (``scope``: the
+# media data of a disk image, a file's bytes, a folder's manifest), the digests found,
+# those the container stores (EWF), and whether they all agree with it and with the
+# source's first verification (``match``: NULL when there was nothing to compare yet).
+evidence_verifications = Table(
+    "evidence_verifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(100), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("source_pk", Integer, ForeignKey("evidence_sources.id"), nullable=False, index=True),
+    Column("stage", String(20), nullable=False),
+    Column("verified_at", String(32), nullable=False),
+    Column("verified_by", String(200), nullable=False),
+    Column("container", String(20), nullable=False),
+    Column("scope", String(20), nullable=False),
+    Column("bytes", BigInteger),
+    Column("sha256", String(64)),
+    Column("md5", String(32)),
+    Column("sha1", String(40)),
+    Column("stored_md5", String(32)),
+    Column("stored_sha1", String(40)),
+    Column("match", Boolean),
+    Column("detail", Text),
+    Column("error", Text),
+)
+
 media = Table(
     "media",
     metadata,
